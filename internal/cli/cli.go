@@ -1,0 +1,54 @@
+// Package cli turns volley's command line, which is wrk's plus a few fixes
+// and additions, into a validated, immutable Config.
+package cli
+
+import (
+	"time"
+
+	"volley/internal/target"
+)
+
+// Command is what the invocation asks for.
+type Command int
+
+const (
+	CmdRun     Command = iota // benchmark Config.Target
+	CmdHelp                   // print Usage() and exit 0
+	CmdVersion                // print the version and exit 0
+	CmdDemo                   // start the built-in target and benchmark it; Config.Target is nil
+)
+
+// Config is a validated run. Nothing in it needs checking again.
+type Config struct {
+	Target               *target.Target // nil for CmdDemo: the caller starts the built-in target
+	Threads, Connections int
+	Duration, Timeout    time.Duration
+	Headers              []Header // in order given; a "Host" header replaces the default (the engine does that)
+	Latency              bool
+	Script               string   // path of the Lua script, "" for none
+	ScriptArgs           []string // positionals after the URL; init(args) gets the URL as args[0], then these
+	Insecure             bool
+	MaxHeaderBytes       int // response header block limit
+	MaxHeaders           int // response header count limit
+}
+
+// Bounds on the flags.
+const (
+	MinThreads, MaxThreads               = 1, 1024
+	MinConnections, MaxConnections       = 1, 1_000_000
+	MinDuration, MaxDuration             = time.Millisecond, 30 * 24 * time.Hour
+	MinTimeout, MaxTimeout               = time.Millisecond, time.Hour
+	MinMaxHeaderBytes, MaxMaxHeaderBytes = 1 << 10, 16 << 20
+	MinMaxHeaders, MaxMaxHeaders         = 1, 65536
+)
+
+// UsageError is an invalid invocation: print Error() (one line, already
+// prefixed with "volley: ") and exit with ExitCode().
+type UsageError struct{ msg string }
+
+func (e *UsageError) Error() string { return "volley: " + e.msg }
+
+// ExitCode is 1, as for every invalid invocation.
+func (e *UsageError) ExitCode() int { return 1 }
+
+func usageErrorf(msg string) *UsageError { return &UsageError{msg: msg} }

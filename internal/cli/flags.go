@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// flagDef is one flag. The table drives the flag set, GNU-style long-name
+// abbreviation and the "-test." guard, so they cannot disagree.
+type flagDef struct {
+	short    byte   // 0: long form only
+	long     string //
+	argument bool   // takes a value
+}
+
+var flagDefs = []flagDef{
+	{'c', "connections", true},
+	{'d', "duration", true},
+	{'t', "threads", true},
+	{'s', "script", true},
+	{'H', "header", true},
+	{'L', "latency", false},
+	{'T', "timeout", true},
+	{'v', "version", false},
+	{'h', "help", false},
+	{'k', "insecure", false},
+	{0, "max-header-bytes", true},
+	{0, "max-headers", true},
+}
+
+// displayName is how messages name a flag: "-c/--connections" or "--max-headers".
+func displayName(long string) string {
+	for _, d := range flagDefs {
+		if d.long == long && d.short != 0 {
+			return "-" + string(d.short) + "/--" + long
+		}
+	}
+	return "--" + long
+}
+
+// rawFlags holds flag values as typed; they are validated after parsing so
+// that every error names its flag in our words, and -h/-v win over them.
+type rawFlags struct {
+	connections, duration, threads, script, timeout string
+	maxHeaderBytes, maxHeaders                      string
+	headers                                         []string
+	latency, insecure, version, help                bool
+}
+
+// defaults for a run and for "volley demo".
+var (
+	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256"}
+	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256"}
+)
+
+func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("volley", pflag.ContinueOnError)
+	fs.Usage = func() {}
+	fs.SetOutput(discard{})
+	fs.SortFlags = false
+	fs.SetNormalizeFunc(expandLongName)
+	fs.StringVarP(&v.connections, "connections", "c", defaults.connections, "")
+	fs.StringVarP(&v.duration, "duration", "d", defaults.duration, "")
+	fs.StringVarP(&v.threads, "threads", "t", defaults.threads, "")
+	fs.StringVarP(&v.script, "script", "s", "", "")
+	// StringArray, not StringSlice: a header value may contain commas.
+	fs.StringArrayVarP(&v.headers, "header", "H", nil, "")
+	fs.BoolVarP(&v.latency, "latency", "L", false, "")
+	fs.StringVarP(&v.timeout, "timeout", "T", defaults.timeout, "")
+	fs.BoolVarP(&v.version, "version", "v", false, "")
+	fs.BoolVarP(&v.help, "help", "h", false, "")
+	fs.BoolVarP(&v.insecure, "insecure", "k", false, "")
+	fs.StringVar(&v.maxHeaderBytes, "max-header-bytes", defaults.maxHeaderBytes, "")
+	fs.StringVar(&v.maxHeaders, "max-headers", defaults.maxHeaders, "")
+	return fs
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// expandLongName gives long options getopt_long's abbreviations: an exact
+// name, or a prefix of exactly one name ("--conn", "--lat").
+func expandLongName(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if m := longMatches(name); len(m) == 1 {
+		return pflag.NormalizedName(m[0])
+	}
+	return pflag.NormalizedName(name)
+}
+
+// longMatches returns the exact long name, or every name that name abbreviates.
+func longMatches(name string) []string {
+	var m []string
+	for _, d := range flagDefs {
+		if d.long == name {
+			return []string{name}
+		}
+		if name != "" && strings.HasPrefix(d.long, name) {
+			m = append(m, d.long)
+		}
+	}
+	return m
+}
+
+// findGotestFlag returns the first argument that pflag would skip in
+// silence: it ignores shorthand groups starting with "test." (go test's
+// flags). A user's "-test.x" must be an unknown flag, not vanish.
+func findGotestFlag(args []string) (string, bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return "", false
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		if a[1] == '-' {
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			if m := longMatches(name); len(m) == 1 && !hasValue && defByLong(m[0]).argument {
+				i++ // the next argument is this flag's value
+			}
+			continue
+		}
+		// A group of shorthands: switches, then perhaps one flag that takes
+		// the rest of the group, or the next argument, as its value.
+		for j := 1; j < len(a); j++ {
+			if strings.HasPrefix(a[j:], "test.") {
+				return a, true
+			}
+			d, ok := defByShort(a[j])
+			if !ok {
+				break // pflag reports it
+			}
+			if d.argument {
+				if j == len(a)-1 {
+					i++
+				}
+				break
+			}
+		}
+	}
+	return "", false
+}
+
+func defByLong(long string) flagDef {
+	for _, d := range flagDefs {
+		if d.long == long {
+			return d
+		}
+	}
+	return flagDef{}
+}
+
+func defByShort(c byte) (flagDef, bool) {
+	for _, d := range flagDefs {
+		if d.short == c && c != 0 {
+			return d, true
+		}
+	}
+	return flagDef{}, false
+}

@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"volley/internal/target"
+)
+
+// Parse reads the command line (without argv[0]). Flags may come before or
+// after the URL, as with GNU getopt; "--" ends them. The first positional
+// is the URL, the rest are script arguments. "volley demo [flags]" takes
+// the same flags and no URL. -h/--help and -v/--version win over any other
+// error. Every error is a *UsageError.
+func Parse(args []string) (*Config, Command, error) {
+	cmd, defaults := CmdRun, runDefaults
+	if len(args) > 0 && args[0] == "demo" {
+		cmd, defaults, args = CmdDemo, demoDefaults, args[1:]
+	}
+
+	// First a lenient pass that only looks for -h and -v, skipping unknown
+	// flags, so that "volley --bogus -h" still shows the help.
+	var probe rawFlags
+	lenient := newFlagSet(&probe, defaults)
+	lenient.ParseErrorsAllowlist.UnknownFlagsHandling = pflag.IgnoreUnknownFlag
+	_ = lenient.Parse(args) // errors are reported by the strict pass
+	if probe.help {
+		return nil, CmdHelp, nil
+	}
+	if probe.version {
+		return nil, CmdVersion, nil
+	}
+
+	if a, found := findGotestFlag(args); found {
+		return nil, cmd, usageErrorf("unknown flag " + quote(a))
+	}
+	var v rawFlags
+	fs := newFlagSet(&v, defaults)
+	if err := fs.Parse(args); err != nil {
+		return nil, cmd, flagError(err)
+	}
+	cfg, err := v.config(fs)
+	if err != nil {
+		return nil, cmd, err
+	}
+
+	positional := fs.Args()
+	if cmd == CmdDemo {
+		if len(positional) > 0 {
+			return nil, cmd, usageErrorf("demo takes no URL (it benchmarks its own built-in server), got " + quote(positional[0]))
+		}
+	} else {
+		if len(positional) == 0 {
+			return nil, cmd, usageErrorf("missing URL (usage: volley <options> <url>; see volley -h)")
+		}
+		t, err := target.Parse(positional[0])
+		if err != nil {
+			return nil, cmd, usageErrorf(err.Error())
+		}
+		cfg.Target = t
+		cfg.ScriptArgs = positional[1:]
+	}
+	return cfg, cmd, nil
+}
+
+// flagError rewrites pflag's errors as one-line, escaped messages.
+func flagError(err error) *UsageError {
+	var notExist *pflag.NotExistError
+	var needsValue *pflag.ValueRequiredError
+	var invalid *pflag.InvalidValueError
+	var syntax *pflag.InvalidSyntaxError
+	switch {
+	case errors.As(err, &notExist):
+		name := notExist.GetSpecifiedName()
+		if notExist.GetSpecifiedShortnames() != "" {
+			return usageErrorf("unknown flag " + quote("-"+name))
+		}
+		if m := longMatches(name); len(m) > 1 {
+			return usageErrorf("ambiguous flag " + quote("--"+name) + " (--" + strings.Join(m, " or --") + ")")
+		}
+		return usageErrorf("unknown flag " + quote("--"+name))
+	case errors.As(err, &needsValue):
+		return usageErrorf(displayName(needsValue.GetFlag().Name) + " needs a value")
+	case errors.As(err, &invalid):
+		return usageErrorf("invalid " + displayName(invalid.GetFlag().Name) + " " + quote(invalid.GetValue()) + ": takes no value (or true/false)")
+	case errors.As(err, &syntax):
+		return usageErrorf("bad flag syntax " + quote(syntax.GetSpecifiedFlag()))
+	}
+	return usageErrorf(strings.Join(strings.Fields(err.Error()), " "))
+}
+
+// config validates every value; the order of checks is the order of the
+// usage text, so the first error reported is predictable.
+func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
+	cfg := &Config{Latency: v.latency, Insecure: v.insecure}
+	var err error
+	if cfg.Connections, err = countFlag("connections", v.connections, MinConnections, MaxConnections); err != nil {
+		return nil, err
+	}
+	if cfg.Duration, err = durationFlag("duration", v.duration, MinDuration, MaxDuration, "720h (30 days)"); err != nil {
+		return nil, err
+	}
+	if cfg.Threads, err = countFlag("threads", v.threads, MinThreads, MaxThreads); err != nil {
+		return nil, err
+	}
+	if fs.Changed("script") {
+		if v.script == "" || strings.IndexByte(v.script, 0) >= 0 {
+			return nil, invalidFlag("script", v.script, "not a file name")
+		}
+		cfg.Script = v.script
+	}
+	if len(v.headers) > MaxHeaderArgs {
+		return nil, usageErrorf("too many -H/--header flags (" + strconv.Itoa(len(v.headers)) + ", at most " + strconv.Itoa(MaxHeaderArgs) + ")")
+	}
+	for _, line := range v.headers {
+		h, err := parseHeader(line)
+		if err != nil {
+			return nil, invalidFlag("header", line, err.Error())
+		}
+		cfg.Headers = append(cfg.Headers, h)
+	}
+	if cfg.Timeout, err = durationFlag("timeout", v.timeout, MinTimeout, MaxTimeout, "1h"); err != nil {
+		return nil, err
+	}
+	if cfg.MaxHeaderBytes, err = boundedFlag("max-header-bytes", v.maxHeaderBytes, parseBytes, MinMaxHeaderBytes, MaxMaxHeaderBytes, "1k (1024)", "16M (16777216)"); err != nil {
+		return nil, err
+	}
+	if cfg.MaxHeaders, err = countFlag("max-headers", v.maxHeaders, MinMaxHeaders, MaxMaxHeaders); err != nil {
+		return nil, err
+	}
+	if cfg.Connections < cfg.Threads {
+		return nil, usageErrorf("connections must be ≥ threads (-c " + strconv.Itoa(cfg.Connections) + ", -t " + strconv.Itoa(cfg.Threads) + ")")
+	}
+	return cfg, nil
+}
+
+func invalidFlag(long, value, reason string) *UsageError {
+	return usageErrorf("invalid " + displayName(long) + " " + quote(value) + ": " + reason)
+}
+
+func countFlag(long, value string, lo, hi int) (int, error) {
+	return boundedFlag(long, value, parseCount, lo, hi, strconv.Itoa(lo), strconv.Itoa(hi))
+}
+
+func boundedFlag(long, value string, parse func(string) (int64, error), lo, hi int, loText, hiText string) (int, error) {
+	n, err := parse(value)
+	if err == nil && (n < int64(lo) || n > int64(hi)) || errors.Is(err, errTooLarge) {
+		err = errors.New("must be between " + loText + " and " + hiText)
+	}
+	if err != nil {
+		return 0, invalidFlag(long, value, err.Error())
+	}
+	return int(n), nil
+}
+
+func durationFlag(long, value string, lo, hi time.Duration, hiText string) (time.Duration, error) {
+	d, err := parseDuration(value)
+	if err == nil && (d < lo || d > hi) || errors.Is(err, errTooLarge) {
+		err = errors.New("must be between " + lo.String() + " and " + hiText)
+	}
+	if err != nil {
+		return 0, invalidFlag(long, value, err.Error())
+	}
+	return d, nil
+}

@@ -1,0 +1,32 @@
+package cli
+
+// Usage is the help text: wrk's layout, wrk's flags first, then volley's.
+func Usage() string {
+	return usageText
+}
+
+const usageText = `Usage: volley <options> <url> [script args...]
+       volley demo [options]
+  Options:
+    -c, --connections      <N>  Connections to keep open (10)
+    -d, --duration         <T>  Duration of test (10s)
+    -t, --threads          <N>  Number of threads to use (2)
+
+    -s, --script           <S>  Load Lua script file
+    -H, --header           <H>  Add header to request
+    -L, --latency               Print latency statistics
+    -T, --timeout          <T>  Socket/request timeout (2s)
+    -v, --version               Print version details
+    -h, --help                  Print this help
+
+    -k, --insecure              Skip TLS certificate verification
+        --max-header-bytes <N>  Max response header bytes (64k)
+        --max-headers      <N>  Max response header count (256)
+
+  Numeric arguments may include a SI unit (1k, 1M, 1G)
+  Time arguments may include a time unit (2s, 2m, 2h, 100ms, 50us);
+    fractions are allowed (1.5s, 0.5m) and a bare number is seconds
+  Byte sizes use binary units (64k = 65536)
+  Script args follow the URL; init(args) gets the URL as args[0]
+  volley demo benchmarks a built-in local server (-t2 -c50 -d3s)
+`
