@@ -1,0 +1,84 @@
+package stats
+
+import "time"
+
+// RateInterval is how often a thread samples its request rate, as wrk's
+// record_rate does (RECORD_INTERVAL_MS).
+const RateInterval = 100 * time.Millisecond
+
+// Recorder is one engine thread's record of a run. It has no locks: only the
+// goroutine that owns it may touch it until the run ends.
+type Recorder struct {
+	Latency     *Histogram // µs from a request's first byte to its response's last
+	Rate        *Histogram // req/s, one sample per RateInterval in which requests completed
+	Requests    uint64     // complete responses
+	Bytes       uint64     // bytes read from the sockets, whole or partial responses alike
+	Errors      Errors
+	StatusCodes [600]uint64 // responses by status code; index 0 counts codes outside 1..599
+
+	window rateWindow
+}
+
+// NewRecorder returns an empty recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{Latency: NewHistogram(), Rate: NewHistogram()}
+}
+
+// Response counts one complete response and records its latency in µs.
+func (r *Recorder) Response(status int, latencyUs int64) {
+	r.Completed(status)
+	r.Latency.Record(latencyUs)
+}
+
+// Completed counts one complete response without a latency sample: wrk
+// records one latency per pipelined batch, at the batch's last response.
+func (r *Recorder) Completed(status int) {
+	r.Requests++
+	if uint(status) >= uint(len(r.StatusCodes)) {
+		status = 0
+	}
+	r.StatusCodes[status]++
+	if status > 399 || status == 0 {
+		r.Errors.Status++
+	}
+}
+
+// Read counts n bytes read from a socket; n <= 0 (a failed read) counts nothing.
+func (r *Recorder) Read(n int) {
+	if n > 0 {
+		r.Bytes += uint64(n)
+	}
+}
+
+// rateWindow is the state of the current rate sample: when it began and how
+// many requests had completed by then.
+type rateWindow struct {
+	start   time.Duration
+	base    uint64
+	started bool
+}
+
+// Tick samples the request rate. Call it once when the thread starts and then
+// as often as convenient with the thread's monotonic clock (any fixed origin):
+// it is two comparisons until RateInterval has passed. Like wrk's record_rate,
+// a window in which nothing completed records no sample and keeps growing, so
+// the next sample averages over the idle time too; and a final window shorter
+// than RateInterval is never recorded. Unlike wrk, the rate divides by the
+// window's exact length rather than whole milliseconds.
+func (r *Recorder) Tick(now time.Duration) {
+	w := &r.window
+	if !w.started {
+		*w = rateWindow{start: now, base: r.Requests, started: true}
+		return
+	}
+	elapsed := now - w.start
+	if elapsed < RateInterval {
+		return
+	}
+	n := r.Requests - w.base
+	if n == 0 {
+		return
+	}
+	r.Rate.Record(int64(float64(n) * float64(time.Second) / float64(elapsed)))
+	w.start, w.base = now, r.Requests
+}
