@@ -19,6 +19,12 @@ type Run struct {
 	Connections int
 	Duration    time.Duration
 	Latency     bool // print the latency distribution (--latency)
+
+	// Rate mode (-R): the requested rate, whether to print the uncorrected distribution too
+	// (-U), and the generator's send lag, which says whether volley kept its schedule.
+	Rate        float64
+	Uncorrected bool
+	Lag         *stats.Histogram
 }
 
 // latencyPercentiles are the rows of wrk's "Latency Distribution".
@@ -55,7 +61,16 @@ func WriteText(w io.Writer, run Run, r *stats.Result) error {
 	fmt.Fprintf(&b, "  Thread Stats%6s%11s%8s%12s\n", "Avg", "Stdev", "Max", "+/- Stdev")
 	writeStats(&b, "Latency", r.Latency, formatTimeUs)
 	writeStats(&b, "Req/Sec", r.Rate, func(n *big.Float) string { return metricU.format(n, 2) })
-	if run.Latency {
+	switch {
+	case run.Rate > 0:
+		if run.Latency {
+			writeSpectrum(&b, "Recorded Latency", r.Latency)
+		}
+		if run.Uncorrected && r.Uncorrected != nil {
+			b.WriteByte('\n')
+			writeSpectrum(&b, "Uncorrected Latency (measured without taking delayed starts into account)", r.Uncorrected)
+		}
+	case run.Latency:
 		b.WriteString("  Latency Distribution\n")
 		for _, p := range latencyPercentiles {
 			fmt.Fprintf(&b, "%7.0f%%", p)
@@ -76,6 +91,7 @@ func WriteText(w io.Writer, run Run, r *stats.Result) error {
 		fmt.Fprintf(&b, "  Non-2xx or 3xx responses: %d\n", e.Status)
 	}
 	writeReasons(&b, e)
+	writeRateLines(&b, run, r)
 
 	reqPerSec, bytesPerSec := ext(0), ext(0)
 	if us > 0 { // as wrk: per second of the run time counted in whole µs

@@ -9,25 +9,29 @@ const RateInterval = 100 * time.Millisecond
 // Recorder is one engine thread's record of a run. It has no locks: only the
 // goroutine that owns it may touch it until the run ends.
 type Recorder struct {
-	Latency     *Histogram // µs from a request's first byte to its response's last
+	Latency     *Histogram // µs from a request's first byte (rate mode: its scheduled time) to its response's last
+	Uncorrected *Histogram // rate mode only: µs from the request's actual first byte
 	Rate        *Histogram // req/s, one sample per RateInterval in which requests completed
 	Requests    uint64     // complete responses
+	InFlight    uint64     // requests written but unanswered when the thread stopped
 	Bytes       uint64     // bytes read from the sockets, whole or partial responses alike
 	Errors      Errors
 	StatusCodes [600]uint64 // responses by status code; index 0 counts codes outside 1..599
 
 	window rateWindow
+	series seriesRecorder
 }
 
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{Latency: NewHistogram(), Rate: NewHistogram()}
+	return &Recorder{Latency: NewHistogram(), Rate: NewHistogram(), series: newSeriesRecorder()}
 }
 
 // Response counts one complete response and records its latency in µs.
 func (r *Recorder) Response(status int, latencyUs int64) {
 	r.Completed(status)
 	r.Latency.Record(latencyUs)
+	r.series.record(latencyUs)
 }
 
 // Completed counts one complete response without a latency sample: wrk
@@ -65,7 +69,11 @@ type rateWindow struct {
 // the next sample averages over the idle time too; and a final window shorter
 // than RateInterval is never recorded. Unlike wrk, the rate divides by the
 // window's exact length rather than whole milliseconds.
+//
+// Tick also closes the seconds of the time series (Series): the first Tick
+// starts second 0, which the series takes to be Result.Start.
 func (r *Recorder) Tick(now time.Duration) {
+	r.series.tick(now, r)
 	w := &r.window
 	if !w.started {
 		*w = rateWindow{start: now, base: r.Requests, started: true}

@@ -5,18 +5,22 @@ import "time"
 // Result is the merged outcome of a run: one Result, many renderings
 // (DESIGN decision 9). It also merges with other Results, for distributed runs.
 type Result struct {
+	Start       time.Time     // wall clock when the run started (aligns merged time series)
 	Elapsed     time.Duration // measured run time
 	Requests    uint64
+	InFlight    uint64 // requests written whose responses had not arrived when the run ended
 	Bytes       uint64
 	Errors      Errors
-	Latency     *Histogram // µs
+	Latency     *Histogram // µs; in rate mode, from each request's scheduled send time (corrected)
+	Uncorrected *Histogram // rate mode only (else nil): µs from the request's actual first byte
 	Rate        *Histogram // req/s samples, per thread
 	StatusCodes [600]uint64
+	Series      Series // per second from Start: requests, errors, latency
 }
 
 // NewResult returns an empty Result.
 func NewResult() *Result {
-	return &Result{Latency: NewHistogram(), Rate: NewHistogram()}
+	return &Result{Latency: NewHistogram(), Rate: NewHistogram(), Series: Series{Interval: SeriesInterval}}
 }
 
 // Merge merges the recorders of a run's threads. Set Elapsed on the result.
@@ -31,6 +35,8 @@ func Merge(recs ...*Recorder) *Result {
 // Add adds one thread's recorder to r. rec is unchanged.
 func (r *Result) Add(rec *Recorder) {
 	r.Requests += rec.Requests
+	r.InFlight += rec.InFlight
+	r.Uncorrected = mergeOptional(r.Uncorrected, rec.Uncorrected)
 	r.Bytes += rec.Bytes
 	r.Errors.Merge(&rec.Errors)
 	r.Latency.Merge(rec.Latency)
@@ -38,13 +44,22 @@ func (r *Result) Add(rec *Recorder) {
 	for i, n := range rec.StatusCodes {
 		r.StatusCodes[i] += n
 	}
+	snap := rec.series.snapshot(rec)
+	r.Series.Merge(&snap, 0, 0) // a run's threads share its start
 }
 
 // Merge adds o to r, as if both had been one run; the elapsed time is the
 // longer of the two, since the runs were concurrent.
 func (r *Result) Merge(o *Result) {
+	offR, offO := startOffsets(r.Start, o.Start)
+	r.Series.Merge(&o.Series, offR, offO)
 	r.Elapsed = max(r.Elapsed, o.Elapsed)
+	if r.Start.IsZero() || (!o.Start.IsZero() && o.Start.Before(r.Start)) {
+		r.Start = o.Start
+	}
 	r.Requests += o.Requests
+	r.InFlight += o.InFlight
+	r.Uncorrected = mergeOptional(r.Uncorrected, o.Uncorrected)
 	r.Bytes += o.Bytes
 	r.Errors.Merge(&o.Errors)
 	r.Latency.Merge(o.Latency)
@@ -67,4 +82,30 @@ func (r *Result) perSec(n uint64) float64 {
 		return 0
 	}
 	return float64(n) / (float64(us) / 1e6)
+}
+
+// mergeOptional merges a histogram that only some runs have (rate mode's uncorrected latency).
+func mergeOptional(into, from *Histogram) *Histogram {
+	if from == nil {
+		return into
+	}
+	if into == nil {
+		into = NewHistogram()
+	}
+	into.Merge(from)
+	return into
+}
+
+// startOffsets are the times from the earlier of two starts to each, in whole
+// seconds (rounded), so that time series merge by wall-clock second. A zero
+// start (unknown) counts as the other.
+func startOffsets(a, b time.Time) (offA, offB time.Duration) {
+	if a.IsZero() || b.IsZero() {
+		return 0, 0
+	}
+	d := b.Sub(a).Round(time.Second)
+	if d < 0 {
+		return -d, 0
+	}
+	return 0, d
 }

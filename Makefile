@@ -1,0 +1,40 @@
+# volley — make demo runs a benchmark against the built-in target; make test runs every test.
+# The pinned toolchain (go.mod) is fetched through the module proxy: the machine's Go is older
+# and has known standard-library vulnerabilities.
+export GOTOOLCHAIN := go1.26.11
+GO ?= go
+BIN := bin/volley
+
+.PHONY: all build demo test vet fmt-check bench compare clean
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/volley
+
+demo: build
+	./$(BIN) demo
+
+# The whole suite: formatting, vet, unit and integration tests (fuzz seed corpora run as tests).
+test: fmt-check vet build
+	$(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# Go benchmarks (parser, request path, stats), then volley against wrk and nginx side by side.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./internal/...
+	$(MAKE) compare
+
+COMPARE ?= ../shared/bench/compare.sh
+compare: build
+	$(COMPARE) $(COMPARE_ARGS) $(BIN)
+
+clean:
+	rm -rf bin dist
+
+-include security.mk

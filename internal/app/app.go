@@ -1,0 +1,199 @@
+// Package app is one volley invocation: it wires the command line, the target, the script, the
+// engine and the report together. cmd/volley only hands it argv and the standard streams.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"volley/internal/cli"
+	"volley/internal/engine"
+	"volley/internal/h1"
+	"volley/internal/report"
+	"volley/internal/target"
+	"volley/internal/testserver"
+)
+
+// Version is stamped at release time (-ldflags -X).
+var Version = "dev"
+
+// Exit codes (DESIGN decision 10).
+const (
+	ExitOK      = 0
+	ExitUsage   = 1 // invalid invocation, or a script that fails to load
+	ExitNoStart = 2 // the run could not start: resolve, connect, descriptors
+)
+
+// Main runs volley with args (without argv[0]) and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	cfg, cmd, err := cli.Parse(args)
+	if err != nil {
+		fmt.Fprintln(stderr, oneLine(err.Error())) // already "volley: …"
+		return ExitUsage
+	}
+	switch cmd {
+	case cli.CmdHelp:
+		fmt.Fprint(stdout, cli.Usage())
+		return ExitOK
+	case cli.CmdVersion:
+		fmt.Fprintf(stdout, "volley %s [epoll] (wrk-compatible load generator)\n", Version)
+		return ExitOK
+	case cli.CmdDemo:
+		srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
+		if err != nil {
+			fmt.Fprintln(stderr, oneLine("volley: starting the built-in target: "+err.Error()))
+			return ExitNoStart
+		}
+		defer srv.Close()
+		if cfg.Target, err = target.Parse(srv.URL() + "/"); err != nil {
+			fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+			return ExitNoStart
+		}
+		fmt.Fprintf(stdout, "volley demo: built-in target at %s (loopback only)\n", srv.URL())
+	}
+	return run(cfg, stdout, stderr)
+}
+
+func run(cfg *cli.Config, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	addr, err := pickAddress(ctx, cfg.Target, cfg.Timeout)
+	if err != nil {
+		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		return ExitNoStart
+	}
+	request, err := buildRequest(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		return ExitUsage
+	}
+	ecfg := engine.Config{
+		Connections: cfg.Connections,
+		Duration:    cfg.Duration,
+		Timeout:     cfg.Timeout,
+		Limits:      limits(cfg),
+	}
+	if cfg.Target.Scheme == "https" {
+		ecfg.TLS = tlsConfig(cfg)
+	}
+	heads := []bool{false}
+	for range cfg.Threads {
+		ecfg.Threads = append(ecfg.Threads, engine.Thread{Addr: addr, Request: request, Heads: heads})
+	}
+
+	run := report.Run{URL: cfg.Target.Raw, Threads: cfg.Threads, Connections: cfg.Connections,
+		Duration: cfg.Duration, Latency: cfg.Latency}
+	report.WriteBanner(stdout, run)
+	res, err := engine.Run(ctx, ecfg)
+	if err != nil {
+		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		return ExitNoStart
+	}
+	report.WriteText(stdout, run, res.Result)
+	if res.ScriptErr != nil {
+		fmt.Fprintln(stderr, oneLine(res.ScriptErr.Error()))
+		return ExitUsage
+	}
+	return ExitOK
+}
+
+func limits(cfg *cli.Config) h1.Limits {
+	l := h1.DefaultLimits()
+	if cfg.MaxHeaderBytes > 0 {
+		l.MaxHeaderBytes = cfg.MaxHeaderBytes
+	}
+	if cfg.MaxHeaders > 0 {
+		l.MaxHeaders = cfg.MaxHeaders
+	}
+	return l
+}
+
+// buildRequest makes wrk's default request: GET, the URL's path and query, Host, then -H headers.
+func buildRequest(cfg *cli.Config) ([]byte, error) {
+	headers := make([]h1.Field, 0, len(cfg.Headers)+1)
+	host := cfg.Target.HostHeader
+	for _, h := range cfg.Headers {
+		if strings.EqualFold(h.Name, "Host") {
+			host = h.Value
+			continue
+		}
+		headers = append(headers, h1.Field{Name: h.Name, Value: h.Value})
+	}
+	headers = append([]h1.Field{{Name: "Host", Value: host}}, headers...)
+	return h1.AppendRequest(nil, "GET", cfg.Target.RequestURI, headers, nil, false)
+}
+
+func tlsConfig(cfg *cli.Config) *tls.Config {
+	name := cfg.Target.ServerName()
+	for _, h := range cfg.Headers {
+		if strings.EqualFold(h.Name, "Host") {
+			if host, _, err := net.SplitHostPort(h.Value); err == nil {
+				name = host
+			} else {
+				name = h.Value
+			}
+		}
+	}
+	return &tls.Config{
+		ServerName:         name,
+		InsecureSkipVerify: cfg.Insecure, //nolint:gosec // -k/--insecure: the user asked to skip verification
+		MinVersion:         tls.VersionTLS12,
+		NextProtos:         []string{"http/1.1"},
+	}
+}
+
+// pickAddress resolves the target and, like wrk, uses the first address that accepts a
+// connection, so that a wrong port fails at once with a clear message instead of a run of
+// connect errors.
+func pickAddress(ctx context.Context, t *target.Target, timeout time.Duration) (netip.AddrPort, error) {
+	rctx, cancel := context.WithTimeout(ctx, max(timeout, 5*time.Second))
+	defer cancel()
+	addrs, err := t.Resolve(rctx)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	var firstErr error
+	for _, a := range addrs {
+		d := net.Dialer{Timeout: timeout}
+		c, err := d.DialContext(ctx, "tcp", a.String())
+		if err == nil {
+			c.Close()
+			return a, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = errors.New("no addresses")
+	}
+	return netip.AddrPort{}, fmt.Errorf("unable to connect to %s: %s", report.Escape(net.JoinHostPort(t.Host, fmt.Sprint(t.Port))), dialText(firstErr))
+}
+
+func dialText(err error) string {
+	var se syscall.Errno
+	if errors.As(err, &se) {
+		return se.Error()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timed out"
+	}
+	return err.Error()
+}
+
+// oneLine keeps an error on one terminal line, whatever text it carries.
+func oneLine(s string) string {
+	return report.Escape(strings.ReplaceAll(s, "\n", " "))
+}

@@ -1,0 +1,204 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"volley/internal/testserver"
+)
+
+func runApp(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Main(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func startTarget(t *testing.T) *testserver.Server {
+	t.Helper()
+	srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// reportLines are the lines of wrk's report, in order, that every run prints.
+var reportLines = []*regexp.Regexp{
+	regexp.MustCompile(`^Running \S+ test @ \S+$`),
+	regexp.MustCompile(`^  \d+ threads and \d+ connections$`),
+	regexp.MustCompile(`^  Thread Stats   Avg      Stdev     Max   \+/- Stdev$`),
+	regexp.MustCompile(`^    Latency +\S+ +\S+ +\S+ +\S+%$`),
+	regexp.MustCompile(`^    Req/Sec +\S+ +\S+ +\S+ +\S+%$`),
+	regexp.MustCompile(`^  \d+ requests in \S+, \S+B read$`),
+	regexp.MustCompile(`^Requests/sec: +\d+\.\d\d$`),
+	regexp.MustCompile(`^Transfer/sec: +\S+B$`),
+}
+
+func assertReport(t *testing.T, out string) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	i := 0
+	for _, re := range reportLines {
+		for i < len(lines) && !re.MatchString(lines[i]) {
+			i++
+		}
+		if i == len(lines) {
+			t.Fatalf("report lacks a line like %q:\n%s", re, out)
+		}
+	}
+}
+
+func TestRunPrintsWrkReport(t *testing.T) {
+	srv := startTarget(t)
+	code, out, errs := runApp("-t2", "-c8", "-d300ms", "--latency", srv.URL()+"/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	assertReport(t, out)
+	if !strings.Contains(out, "Latency Distribution") || !strings.Contains(out, "     99%") {
+		t.Errorf("--latency prints the distribution:\n%s", out)
+	}
+	if strings.Contains(out, "Socket errors") {
+		t.Errorf("no socket errors against a healthy target:\n%s", out)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, out, errs := runApp("demo", "-d", "300ms", "-c", "4", "-t", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	assertReport(t, out)
+}
+
+func TestBadInvocationsAreOneLineExit1(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"-c", "abc", "http://127.0.0.1:1/"},
+		{"-c", "99999999999999999999", "http://127.0.0.1:1/"},
+		{"-d", "99999999999h", "http://127.0.0.1:1/"},
+		{"-t", "4", "-c", "2", "http://127.0.0.1:1/"},
+		{"--bogus", "http://127.0.0.1:1/"},
+		{"ftp://127.0.0.1/"},
+		{"-H", "X-A: a\r\nInjected: 1", "http://127.0.0.1:1/"},
+		{"http://127.0.0.1:99999/"},
+	} {
+		code, out, errs := runApp(args...)
+		if code != ExitUsage {
+			t.Errorf("%q: exit %d, want 1 (stderr %q)", args, code, errs)
+		}
+		if out != "" || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "volley: ") {
+			t.Errorf("%q: want one line on stderr, got stdout %q stderr %q", args, out, errs)
+		}
+	}
+}
+
+func TestClosedPortCannotStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	code, _, errs := runApp("-d1s", "http://"+addr+"/")
+	if code != ExitNoStart || !strings.Contains(errs, "unable to connect to "+addr) {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestRequestOnTheWire checks wrk's default request: path and query as typed, no fragment,
+// Host from the URL or from -H, -H headers with or without a space after the colon.
+func TestRequestOnTheWire(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	heads := make(chan string, 1)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				var head strings.Builder
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					head.WriteString(line)
+					if line == "\r\n" {
+						select {
+						case heads <- head.String():
+						default:
+						}
+						head.Reset()
+						io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+					}
+				}
+			}()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/p%20a/th?q=1&r=%2F#frag"
+	code, _, errs := runApp("-t1", "-c1", "-d100ms", "-H", "X-One:1", "-H", "X-Two:  two ", url)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want := "GET /p%20a/th?q=1&r=%2F HTTP/1.1\r\nHost: 127.0.0.1:" + strconv.Itoa(port) + "\r\nX-One: 1\r\nX-Two: two\r\n\r\n"
+	if got := <-heads; got != want {
+		t.Fatalf("request\n%q\nwant\n%q", got, want)
+	}
+	code, _, errs = runApp("-t1", "-c1", "-d100ms", "-H", "host: example.org", url)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if got := <-heads; !strings.Contains(got, "\r\nHost: example.org\r\n") || strings.Count(got, "ost:") != 1 {
+		t.Fatalf("-H Host must replace the default: %q", got)
+	}
+}
+
+// TestInterruptStillReports runs the real binary and sends it SIGINT, as wrk users do.
+func TestInterruptStillReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "volley")
+	build := exec.Command("go", "build", "-o", bin, "volley/cmd/volley")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	srv := startTarget(t)
+	cmd := exec.Command(bin, "-t1", "-c2", "-d30s", srv.URL()+"/")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	begin := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if err != nil {
+		t.Fatalf("exit: %v\n%s", err, out.String())
+	}
+	if took := time.Since(begin); took > 2*time.Second {
+		t.Errorf("took %v to stop after SIGINT", took)
+	}
+	assertReport(t, out.String())
+}

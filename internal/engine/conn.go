@@ -1,0 +1,437 @@
+package engine
+
+import (
+	"golang.org/x/sys/unix"
+
+	"volley/internal/h1"
+	"volley/internal/stats"
+)
+
+type connState uint8
+
+const (
+	stClosed     connState = iota // no socket: waiting for a reconnect backoff
+	stConnecting                  // non-blocking connect in progress
+	stHandshake                   // TLS handshake on a helper goroutine; the loop keeps off the socket
+	stReady                       // connected: a batch is outstanding (busy) or being written
+	stDelay                       // waiting for the script's delay() before the next request
+)
+
+// conn is one connection's state. Responses are read into the thread's buffer, so a connection
+// keeps only parser state and the request it is sending.
+type conn struct {
+	fd      int
+	idx     int32
+	gen     int32
+	state   connState
+	wantOut bool // EPOLLOUT armed for a partial write
+	busy    bool // a request batch is outstanding
+	gotData bool // some bytes of the outstanding batch's responses arrived
+	resend  bool // send the outstanding batch again once connected (keep-alive race)
+	served  uint32
+
+	payload []byte
+	heads   []bool
+	next    int // index in heads of the response being parsed
+	written int
+
+	start    int64 // when the batch's first byte was written
+	intended int64 // when it was due: start in closed mode, its scheduled time in rate mode
+	sched    schedule
+	opened   int64 // when the connect began
+	backoff  int64
+
+	parser h1.Parser
+	tls    *tlsConn
+}
+
+const (
+	evIn  = unix.EPOLLIN | unix.EPOLLRDHUP
+	evOut = unix.EPOLLOUT
+)
+
+// begin opens the connection's socket.
+func (t *thread) begin(c *conn, now int64) {
+	fd, connected, err := dial(t.spec.Addr)
+	if err != nil {
+		t.rec.Errors.Add(stats.KindConnect, "connect: "+errText(err))
+		t.retryLater(c, now)
+		return
+	}
+	c.fd = fd
+	c.gen++
+	c.opened = now
+	c.served = 0
+	c.wantOut = false
+	events := uint32(evIn)
+	if !connected {
+		events = evIn | evOut
+	}
+	if err := t.register(fd, events, c.idx, c.gen); err != nil {
+		t.closeConn(c)
+		t.rec.Errors.Add(stats.KindConnect, "epoll: "+errText(err))
+		t.retryLater(c, now)
+		return
+	}
+	c.state = stConnecting
+	if connected {
+		t.established(c)
+	}
+}
+
+// retryLater schedules a reconnect with exponential backoff.
+func (t *thread) retryLater(c *conn, now int64) {
+	c.state = stClosed
+	c.backoff = min(max(c.backoff*2, minBackoff), maxBackoff)
+	c.gen++
+	t.timers.push(timer{at: now + c.backoff, idx: c.idx, gen: c.gen})
+}
+
+func (t *thread) established(c *conn) {
+	if t.cfg.TLS != nil {
+		t.startHandshake(c)
+		return
+	}
+	if c.wantOut || c.state == stConnecting {
+		t.modify(c.fd, evIn, c.idx, c.gen)
+		c.wantOut = false
+	}
+	c.state = stReady
+	t.proceed(c)
+}
+
+// proceed sends the next request: after the script's delay(), and in rate mode at its
+// scheduled time.
+func (t *thread) proceed(c *conn) {
+	if t.draining {
+		t.closeConn(c)
+		return
+	}
+	if c.resend {
+		c.resend = false
+		t.send(c)
+		return
+	}
+	var notBefore int64
+	if s := t.spec.Script; s != nil && s.HasDelay() {
+		d, err := s.Delay()
+		if err != nil {
+			t.failScript(err)
+			return
+		}
+		if d > 0 {
+			if t.cfg.Rate > 0 {
+				c.sched.postpone(int64(d))
+			} else {
+				notBefore = t.now() + int64(d)
+			}
+		}
+	}
+	if t.cfg.Rate > 0 {
+		notBefore = c.sched.due()
+	}
+	if notBefore > 0 && notBefore > t.now() {
+		c.state = stDelay
+		t.timers.push(timer{at: notBefore, idx: c.idx, gen: c.gen})
+		return
+	}
+	t.request(c)
+}
+
+func (t *thread) request(c *conn) {
+	c.payload, c.heads = t.spec.Request, t.spec.Heads
+	if s := t.spec.Script; s != nil && s.HasRequest() {
+		p, heads, err := s.Request()
+		if err != nil {
+			t.failScript(err)
+			return
+		}
+		c.payload, c.heads = p, heads
+	}
+	if !t.claim(len(c.heads)) {
+		t.closeConn(c)
+		return
+	}
+	if t.cfg.Rate > 0 {
+		c.intended = c.sched.due()
+		c.sched.advance(len(c.heads))
+	}
+	t.send(c)
+}
+
+func (t *thread) send(c *conn) {
+	c.state = stReady
+	if !c.busy {
+		c.busy = true
+		t.inflight++
+	}
+	c.gotData = false
+	c.next = 0
+	c.written = 0
+	c.parser.Start(c.heads[0])
+	c.start = t.now()
+	if t.cfg.Rate == 0 {
+		c.intended = c.start
+	}
+	t.flush(c)
+}
+
+// wake runs a timer: the end of a delay or of a reconnect backoff.
+func (t *thread) wake(c *conn) {
+	switch c.state {
+	case stDelay:
+		t.request(c)
+	case stClosed:
+		t.begin(c, t.now())
+	}
+}
+
+func (t *thread) ready(c *conn, events uint32) {
+	switch c.state {
+	case stConnecting:
+		if err := socketError(c.fd); err != nil {
+			t.fail(c, stats.KindConnect, "connect: "+errText(err))
+			return
+		}
+		if events&(unix.EPOLLOUT|unix.EPOLLIN) != 0 {
+			t.established(c)
+		}
+	case stReady, stDelay:
+		if events&unix.EPOLLOUT != 0 && c.wantOut {
+			t.flush(c)
+			if c.state != stReady || c.fd < 0 {
+				return
+			}
+		}
+		if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			t.readable(c)
+		}
+	}
+}
+
+func (t *thread) flush(c *conn) {
+	var out []byte
+	if c.tls != nil {
+		if c.written < len(c.payload) {
+			if err := c.tls.encrypt(c.payload[c.written:]); err != nil {
+				t.fail(c, stats.KindWrite, "tls: "+errText(err))
+				return
+			}
+			c.written = len(c.payload)
+		}
+		out = c.tls.out
+	} else {
+		out = c.payload[c.written:]
+	}
+	for len(out) > 0 {
+		n, errno := rawWrite(c.fd, out)
+		if errno == unix.EAGAIN {
+			break
+		}
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 {
+			t.fail(c, stats.KindWrite, "write: "+errText(errno))
+			return
+		}
+		out = out[n:]
+		if c.tls == nil {
+			c.written += n
+		}
+	}
+	if c.tls != nil {
+		c.tls.sent(len(c.tls.out) - len(out))
+	}
+	if len(out) > 0 != c.wantOut {
+		c.wantOut = len(out) > 0
+		events := uint32(evIn)
+		if c.wantOut {
+			events |= evOut
+		}
+		t.modify(c.fd, events, c.idx, c.gen)
+	}
+}
+
+func (t *thread) readable(c *conn) {
+	var n int
+	var errno unix.Errno
+	for {
+		n, errno = rawRead(c.fd, t.buf)
+		if errno != unix.EINTR {
+			break
+		}
+	}
+	switch {
+	case errno == unix.EAGAIN:
+		return
+	case errno != 0:
+		if !c.busy || (!c.gotData && c.served > 0 && errno == unix.ECONNRESET) {
+			// A reset of an idle keep-alive connection is the server closing it.
+			t.closed(c)
+			return
+		}
+		t.fail(c, stats.KindRead, "read: "+errText(errno))
+		return
+	case n == 0:
+		t.eof(c)
+		return
+	}
+	if c.tls != nil {
+		t.decrypt(c, t.buf[:n])
+		return
+	}
+	t.rec.Bytes += uint64(n)
+	t.consume(c, t.buf[:n])
+}
+
+// consume feeds response bytes to the parser; several responses may arrive at once.
+func (t *thread) consume(c *conn, b []byte) {
+	for len(b) > 0 {
+		if !c.busy {
+			t.fail(c, stats.KindProtocol, "unexpected data from the server: no request outstanding")
+			return
+		}
+		c.gotData = true
+		k, done, err := c.parser.Feed(b)
+		if err != nil {
+			t.fail(c, stats.KindProtocol, err.Error())
+			return
+		}
+		b = b[k:]
+		if !done {
+			return
+		}
+		if !t.responded(c) {
+			return
+		}
+		if !c.busy && len(b) > 0 {
+			t.fail(c, stats.KindProtocol, "unexpected data from the server after a response")
+			return
+		}
+		if !c.busy {
+			t.afterBatch(c)
+			return
+		}
+	}
+}
+
+// responded records a complete response. It returns false when the connection is gone or the
+// thread must stop.
+func (t *thread) responded(c *conn) bool {
+	now := t.now()
+	status := c.parser.Status()
+	t.rec.Response(status, micros(now-c.intended))
+	if t.rec.Uncorrected != nil {
+		t.rec.Uncorrected.Record(micros(now - c.start))
+	}
+	c.served++
+	c.backoff = 0
+	if s := t.spec.Script; s != nil && s.HasResponse() {
+		if err := s.Response(status, c.parser.Headers(), c.parser.Body()); err != nil {
+			t.failScript(err)
+			return false
+		}
+	}
+	c.next++
+	if c.next < len(c.heads) {
+		c.parser.Start(c.heads[c.next])
+	} else {
+		c.busy = false
+		t.inflight--
+	}
+	if s := t.spec.Script; s != nil && s.Stopped() {
+		// thread:stop(): no new requests from this thread; those outstanding may finish.
+		t.stopped = true
+		t.startDrain(now)
+		return c.busy
+	}
+	return true
+}
+
+// afterBatch continues a connection whose batch is complete.
+func (t *thread) afterBatch(c *conn) {
+	if !c.parser.KeepAlive() {
+		t.closed(c)
+		return
+	}
+	t.proceed(c)
+}
+
+func (t *thread) eof(c *conn) {
+	if !c.busy {
+		t.closed(c)
+		return
+	}
+	done, err := c.parser.EOF()
+	switch {
+	case err == nil && done:
+		if t.responded(c) {
+			if c.busy {
+				t.fail(c, stats.KindRead, "connection closed with pipelined requests unanswered")
+				return
+			}
+			t.closed(c)
+		}
+	case !c.gotData && c.served > 0:
+		// The server closed a keep-alive connection as the request went out: send it again on
+		// a new connection, as HTTP clients do, rather than count an error.
+		c.resend = true
+		t.closed(c)
+	case err != nil:
+		t.fail(c, stats.KindRead, err.Error())
+	default:
+		t.fail(c, stats.KindRead, "connection closed by the server before the response was complete")
+	}
+}
+
+// closed replaces a connection that ended without error.
+func (t *thread) closed(c *conn) {
+	t.closeConn(c)
+	if !t.draining {
+		t.begin(c, t.now())
+	}
+}
+
+// fail counts an error and replaces the connection.
+func (t *thread) fail(c *conn, kind stats.Kind, reason string) {
+	t.rec.Errors.Add(kind, reason)
+	connectFailed := c.state == stConnecting || c.state == stHandshake
+	t.closeConn(c)
+	c.resend = false
+	if t.draining {
+		return
+	}
+	if connectFailed {
+		t.retryLater(c, t.now())
+		return
+	}
+	t.begin(c, t.now())
+}
+
+func (t *thread) closeConn(c *conn) {
+	if c.tls != nil {
+		c.tls.release()
+		c.tls = nil
+	}
+	if c.fd >= 0 {
+		unix.Close(c.fd) // closing also removes it from the epoll set
+		c.fd = -1
+	}
+	c.gen++
+	if c.busy {
+		c.busy = false
+		t.inflight--
+	}
+	c.state = stClosed
+}
+
+// micros rounds a duration in ns up to whole µs, the histogram's unit.
+func micros(ns int64) int64 { return (ns + 999) / 1000 }
+
+func errText(err error) string {
+	if e, ok := err.(unix.Errno); ok {
+		return e.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,305 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"volley/internal/h1"
+	"volley/internal/stats"
+	"volley/internal/testserver"
+)
+
+func TestConnectionsForSpreadsRemainder(t *testing.T) {
+	for _, tc := range []struct{ threads, conns int }{{1, 1}, {2, 3}, {3, 10}, {4, 4}, {7, 100}} {
+		sum, lo, hi := 0, tc.conns, 0
+		for i := 0; i < tc.threads; i++ {
+			n := ConnectionsFor(i, tc.threads, tc.conns)
+			sum += n
+			lo, hi = min(lo, n), max(hi, n)
+		}
+		if sum != tc.conns || hi-lo > 1 {
+			t.Errorf("%d threads, %d connections: sum %d, spread %d..%d", tc.threads, tc.conns, sum, lo, hi)
+		}
+	}
+}
+
+func request(t testing.TB, method, path string) []byte {
+	t.Helper()
+	b, err := h1.AppendRequest(nil, method, path, []h1.Field{{Name: "Host", Value: "127.0.0.1"}}, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func config(t testing.TB, addr string, threads, conns int, d time.Duration, req []byte) Config {
+	t.Helper()
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Connections: conns, Duration: d, Timeout: time.Second, Limits: h1.DefaultLimits()}
+	for range threads {
+		cfg.Threads = append(cfg.Threads, Thread{Addr: ap, Request: req, Heads: []bool{false}})
+	}
+	return cfg
+}
+
+func runFor(t testing.TB, cfg Config) *Result {
+	t.Helper()
+	begin := time.Now()
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(begin); took > cfg.Duration+time.Second {
+		t.Errorf("run took %v for a %v test", took, cfg.Duration)
+	}
+	return res
+}
+
+func TestRunAgainstBuiltinTarget(t *testing.T) {
+	srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	res := runFor(t, config(t, srv.Addr(), 2, 10, 500*time.Millisecond, request(t, "GET", "/")))
+	if res.Requests == 0 {
+		t.Fatal("no requests completed")
+	}
+	if got := uint64(res.Latency.Count()); got != res.Requests {
+		t.Errorf("latency samples %d != requests %d", got, res.Requests)
+	}
+	if e := res.Errors; e.Connect+e.Read+e.Write+e.Timeout+e.Status != 0 {
+		t.Errorf("errors against a healthy target: %+v", e)
+	}
+	// The server received every completed request, plus at most one in flight per connection.
+	if got := srv.Requests(); got < res.Requests || got > res.Requests+10 {
+		t.Errorf("server saw %d requests, volley reported %d", got, res.Requests)
+	}
+	if res.Rate.Count() == 0 {
+		t.Error("no Req/Sec samples")
+	}
+}
+
+func TestReconnectsWhenServerCloses(t *testing.T) {
+	srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0", CloseEvery: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	res := runFor(t, config(t, srv.Addr(), 1, 4, 300*time.Millisecond, request(t, "GET", "/")))
+	if res.Requests < 30 {
+		t.Fatalf("only %d requests", res.Requests)
+	}
+	if e := res.Errors; e.Connect+e.Read+e.Write+e.Timeout != 0 {
+		t.Errorf("closing after a response is a reconnect, not an error: %+v", e)
+	}
+	if srv.Connections() < 10 {
+		t.Errorf("expected reconnects, server accepted %d connections", srv.Connections())
+	}
+}
+
+// rawServer answers every request on a connection with handle's bytes.
+func rawServer(t *testing.T, handle func(c net.Conn, r *bufio.Reader)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var closing atomic.Bool
+	conns := make(chan net.Conn, 1024)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case conns <- c:
+			default:
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				handle(c, bufio.NewReader(c))
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		closing.Store(true)
+		ln.Close()
+		for {
+			select {
+			case c := <-conns:
+				c.Close()
+				continue
+			default:
+			}
+			break
+		}
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// readRequest consumes one request head (no bodies in these tests).
+func readRequest(r *bufio.Reader) bool {
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return false
+		}
+		if line == "\r\n" {
+			return true
+		}
+	}
+}
+
+func respondEach(resp string) func(net.Conn, *bufio.Reader) {
+	return func(c net.Conn, r *bufio.Reader) {
+		for readRequest(r) {
+			if _, err := io.WriteString(c, resp); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func TestHostileResponsesAreErrorsNotCrashes(t *testing.T) {
+	huge := "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", 100<<10) + "\r\nContent-Length: 0\r\n\r\n"
+	cases := map[string]string{
+		"garbage":               "\x1b[31mnot http at all\r\n\r\n",
+		"conflicting lengths":   "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+		"length and chunked":    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		"overflowing length":    "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+		"overflowing chunk":     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n",
+		"negative length":       "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+		"bare LF":               "HTTP/1.1 200 OK\nContent-Length: 0\n\n",
+		"NUL in header":         "HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 0\r\n\r\n",
+		"huge header":           huge,
+		"obs-fold":              "HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n",
+		"two responses at once": "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+	}
+	for name, resp := range cases {
+		t.Run(name, func(t *testing.T) {
+			addr := rawServer(t, respondEach(resp))
+			res := runFor(t, config(t, addr, 1, 2, 200*time.Millisecond, request(t, "GET", "/")))
+			if res.Errors.Read == 0 || res.Errors.Protocol == 0 {
+				t.Fatalf("no protocol error counted: %+v", res.Errors)
+			}
+			if len(res.Errors.Reasons) == 0 {
+				t.Fatal("no reason recorded")
+			}
+		})
+	}
+}
+
+func TestNoResponseIsATimeout(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn, r *bufio.Reader) { io.Copy(io.Discard, r) })
+	cfg := config(t, addr, 1, 3, 700*time.Millisecond, request(t, "GET", "/"))
+	cfg.Timeout = 100 * time.Millisecond
+	res := runFor(t, cfg)
+	if res.Errors.Timeout < 3 {
+		t.Fatalf("timeouts %d, want at least one per connection", res.Errors.Timeout)
+	}
+	if res.Requests != 0 || res.Latency.Count() != 0 {
+		t.Fatalf("a timed-out request must not be a completed one: %d", res.Requests)
+	}
+}
+
+func TestInterimResponsesAreNotRequests(t *testing.T) {
+	addr := rawServer(t, respondEach("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+	res := runFor(t, config(t, addr, 1, 1, 200*time.Millisecond, request(t, "GET", "/")))
+	if res.Requests == 0 || res.Errors.Read != 0 {
+		t.Fatalf("requests %d, errors %+v", res.Requests, res.Errors)
+	}
+	if res.StatusCodes[100] != 0 || res.StatusCodes[200] != res.Requests {
+		t.Fatalf("interim responses counted as responses: 100→%d 200→%d of %d", res.StatusCodes[100], res.StatusCodes[200], res.Requests)
+	}
+}
+
+func TestEndlessBodyEndsOnTime(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn, r *bufio.Reader) {
+		readRequest(r)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\n\r\n")
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	cfg := config(t, addr, 1, 2, 500*time.Millisecond, request(t, "GET", "/"))
+	cfg.Timeout = 200 * time.Millisecond
+	res := runFor(t, cfg)
+	if res.Errors.Timeout == 0 {
+		t.Fatalf("an endless body must time out: %+v", res.Errors)
+	}
+}
+
+func TestStatusErrorsCounted(t *testing.T) {
+	addr := rawServer(t, respondEach("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n"))
+	res := runFor(t, config(t, addr, 1, 1, 200*time.Millisecond, request(t, "GET", "/")))
+	if res.Requests == 0 || res.Errors.Status != res.Requests {
+		t.Fatalf("requests %d, status errors %d", res.Requests, res.Errors.Status)
+	}
+}
+
+func TestConnectRefusedIsRetriedWithBackoff(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	res := runFor(t, config(t, addr, 1, 2, 300*time.Millisecond, request(t, "GET", "/")))
+	if res.Errors.Connect == 0 {
+		t.Fatal("no connect errors")
+	}
+	// 10 ms doubling: a few attempts per connection, not a busy loop.
+	if res.Errors.Connect > 40 {
+		t.Fatalf("%d connect errors in 300 ms: no backoff", res.Errors.Connect)
+	}
+}
+
+func TestHTTPS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello\n")
+	}))
+	srv.EnableHTTP2 = false
+	srv.StartTLS()
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	addr := strings.TrimPrefix(srv.URL, "https://")
+
+	cfg := config(t, addr, 2, 4, 400*time.Millisecond, request(t, "GET", "/"))
+	cfg.TLS = &tls.Config{RootCAs: pool, ServerName: "example.com", MinVersion: tls.VersionTLS12}
+	res := runFor(t, cfg)
+	if res.Requests == 0 || res.Errors.Read+res.Errors.Connect != 0 {
+		t.Fatalf("requests %d, errors %+v", res.Requests, res.Errors)
+	}
+
+	// Verification is on by default: an unknown CA fails every handshake as a connect error.
+	cfg.TLS = &tls.Config{ServerName: "example.com", MinVersion: tls.VersionTLS12}
+	res = runFor(t, cfg)
+	if res.Requests != 0 || res.Errors.Connect == 0 {
+		t.Fatalf("unverified server: requests %d, errors %+v", res.Requests, res.Errors)
+	}
+}
+
+var _ = stats.KindRead

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"volley/internal/testserver"
+)
+
+func startServer(t *testing.T, o testserver.Options) *testserver.Server {
+	t.Helper()
+	o.Addr = "127.0.0.1:0"
+	srv, err := testserver.Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func noErrors(t *testing.T, res *Result) {
+	t.Helper()
+	if e := res.Errors; e.Connect+e.Read+e.Write+e.Timeout+e.Status != 0 {
+		t.Fatalf("errors: %+v", e)
+	}
+}
+
+// The target's count of requests equals volley's count, exactly: at the end of a run the
+// outstanding responses are drained, and any still missing are reported as in flight.
+func TestCountsAreExact(t *testing.T) {
+	for name, o := range map[string]testserver.Options{
+		"keep-alive":      {},
+		"reconnect-heavy": {CloseEvery: 10},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := startServer(t, o)
+			res := runFor(t, config(t, srv.Addr(), 2, 9, 300*time.Millisecond, request(t, "GET", "/")))
+			noErrors(t, res)
+			if got, want := srv.Requests(), res.Requests+res.InFlight; got != want {
+				t.Fatalf("target counted %d, volley %d (+%d in flight)", got, res.Requests, res.InFlight)
+			}
+		})
+	}
+}
+
+func TestRequestLimitIsExact(t *testing.T) {
+	for _, rate := range []float64{0, 20000} {
+		srv := startServer(t, testserver.Options{CloseEvery: 7})
+		cfg := config(t, srv.Addr(), 2, 9, 10*time.Second, request(t, "GET", "/"))
+		cfg.Requests = 1234
+		cfg.Rate = rate
+		res := runFor(t, cfg)
+		noErrors(t, res)
+		if res.Requests != 1234 || srv.Requests() != 1234 || res.InFlight != 0 {
+			t.Fatalf("rate %v: volley %d (+%d in flight), target %d, want 1234", rate, res.Requests, res.InFlight, srv.Requests())
+		}
+	}
+}
+
+func TestPipelinedCountsAreExact(t *testing.T) {
+	srv := startServer(t, testserver.Options{})
+	one := request(t, "GET", "/")
+	three := append(append(append([]byte{}, one...), one...), one...)
+	cfg := config(t, srv.Addr(), 1, 4, 300*time.Millisecond, three)
+	for i := range cfg.Threads {
+		cfg.Threads[i].Heads = []bool{false, false, false}
+	}
+	res := runFor(t, cfg)
+	noErrors(t, res)
+	if res.Requests%3 != 0 && res.InFlight == 0 {
+		t.Errorf("pipelined batches of 3, yet %d responses", res.Requests)
+	}
+	if got := srv.Requests(); got != res.Requests+res.InFlight {
+		t.Fatalf("target %d, volley %d + %d in flight", got, res.Requests, res.InFlight)
+	}
+	cfg.Requests = 300
+	res = runFor(t, cfg)
+	if res.Requests != 300 {
+		t.Fatalf("-n 300 with batches of 3: %d", res.Requests)
+	}
+}
+

@@ -1,0 +1,294 @@
+package engine
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"volley/internal/stats"
+)
+
+const (
+	readBufferSize = 64 << 10
+	// Event data for the descriptors that are not connections.
+	evStop   = -1
+	evNotify = -2
+	// Reconnect backoff after a failed connect: wrk retries at once, which turns a refused port
+	// into a busy loop that measures nothing.
+	minBackoff = int64(10 * time.Millisecond)
+	// drainGrace bounds how long the end of a run waits for outstanding responses.
+	drainGrace = time.Second
+	maxBackoff = int64(time.Second)
+)
+
+type thread struct {
+	cfg      *Config
+	spec     Thread
+	epfd     int
+	stopfd   int
+	stopping *atomic.Bool
+	stopAll  func()
+
+	conns  []conn
+	events []unix.EpollEvent
+	buf    []byte
+	rec    *stats.Recorder
+	timers timerHeap
+	base   time.Time
+
+	timeout   int64
+	sweepEach int64
+	nextSweep int64
+
+	nextTick int64 // next Req/Sec sample
+
+	stopped   bool // the script called thread:stop()
+	scriptErr error
+
+	inflight  int   // connections with a batch outstanding
+	draining  bool  // no new requests: the run is ending
+	drainEnd  int64 // when the drain gives up on outstanding responses
+	quotaDone bool  // -n: every request has been issued
+	issued    *atomic.Uint64
+	lag       *stats.Histogram // rate mode: µs by which paced sends missed their time (generator lag)
+
+	live                   *Live
+	pubRequests, pubErrors uint64
+
+	// TLS handshakes run on helper goroutines and report here (see tls.go).
+	notifyfd int
+	notifyMu sync.Mutex
+	notified []handshakeDone
+	plain    []byte
+}
+
+func newThread(cfg *Config, i int, first int, stopfd int, stopping *atomic.Bool, stopAll func(), issued *atomic.Uint64) (*thread, error) {
+	t := &thread{
+		cfg:      cfg,
+		issued:   issued,
+		live:     cfg.Live,
+		lag:      stats.NewHistogram(),
+		spec:     cfg.Threads[i],
+		stopfd:   stopfd,
+		stopping: stopping,
+		stopAll:  stopAll,
+		notifyfd: -1,
+		rec:      stats.NewRecorder(),
+		timeout:  int64(cfg.Timeout),
+	}
+	if cfg.Rate > 0 {
+		t.rec.Uncorrected = stats.NewHistogram()
+	}
+	n := ConnectionsFor(i, len(cfg.Threads), cfg.Connections)
+	t.conns = make([]conn, n)
+	for j := range t.conns {
+		t.conns[j].fd = -1
+		t.conns[j].idx = int32(j)
+		t.conns[j].parser.Init(cfg.Limits)
+		if cfg.Rate > 0 {
+			t.conns[j].sched = newSchedule(first+j, cfg.Connections, cfg.Rate)
+		}
+		if t.spec.Script != nil && t.spec.Script.HasResponse() {
+			t.conns[j].parser.SetCapture(true)
+		}
+	}
+	t.events = make([]unix.EpollEvent, min(n, 1024)+2)
+	t.buf = make([]byte, readBufferSize)
+	t.timers = make(timerHeap, 0, n)
+	t.sweepEach = min(t.timeout/4, int64(100*time.Millisecond))
+	t.sweepEach = max(t.sweepEach, int64(time.Millisecond))
+
+	var err error
+	if t.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("creating an epoll instance: %w", err)
+	}
+	if err = t.register(stopfd, unix.EPOLLIN, evStop, 0); err != nil {
+		unix.Close(t.epfd)
+		return nil, fmt.Errorf("registering the stop signal: %w", err)
+	}
+	if cfg.TLS != nil {
+		if t.notifyfd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+			unix.Close(t.epfd)
+			return nil, fmt.Errorf("creating a TLS wake-up: %w", err)
+		}
+		if err = t.register(t.notifyfd, unix.EPOLLIN, evNotify, 0); err != nil {
+			t.close()
+			return nil, fmt.Errorf("registering the TLS wake-up: %w", err)
+		}
+		t.plain = make([]byte, readBufferSize)
+	}
+	return t, nil
+}
+
+func (t *thread) register(fd int, events uint32, idx, gen int32) error {
+	ev := unix.EpollEvent{Events: events, Fd: idx, Pad: gen}
+	return unix.EpollCtl(t.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+}
+
+func (t *thread) modify(fd int, events uint32, idx, gen int32) {
+	ev := unix.EpollEvent{Events: events, Fd: idx, Pad: gen}
+	_ = unix.EpollCtl(t.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
+}
+
+// now is the monotonic time since the run started.
+func (t *thread) now() int64 { return int64(time.Since(t.base)) }
+
+func (t *thread) run(start, deadline time.Time) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if t.cfg.Rate > 0 {
+		// Wake-ups on time: the default 50 µs timer slack would show up as pacing error.
+		_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
+	}
+	t.base = start
+	end := int64(deadline.Sub(start))
+	t.rec.Tick(0)
+	t.nextTick = int64(stats.RateInterval)
+	for i := range t.conns {
+		t.begin(&t.conns[i], 0)
+	}
+	for {
+		now := t.now()
+		if t.scriptErr != nil {
+			break
+		}
+		if !t.draining && (now >= end || t.stopped || t.quotaDone || t.stopping.Load()) {
+			t.startDrain(now)
+		}
+		if t.draining && (t.inflight == 0 || now >= t.drainEnd) {
+			break
+		}
+		wake := min(end, t.nextSweep, t.nextTick)
+		if t.draining {
+			wake = min(t.nextSweep, t.drainEnd)
+		}
+		if tm, ok := t.timers.peek(); ok {
+			wake = min(wake, tm.at)
+		}
+		n, err := epollWait(t.epfd, t.events, wake-now)
+		if err != nil {
+			t.scriptErr = fmt.Errorf("epoll_wait: %w", err)
+			break
+		}
+		for i := 0; i < n; i++ {
+			ev := &t.events[i]
+			switch ev.Fd {
+			case evStop:
+				continue
+			case evNotify:
+				t.drainHandshakes()
+				continue
+			}
+			c := &t.conns[ev.Fd]
+			if c.gen != ev.Pad || c.fd < 0 {
+				continue
+			}
+			t.ready(c, ev.Events)
+		}
+		now = t.now()
+		for {
+			tm, ok := t.timers.peek()
+			if !ok || tm.at > now {
+				break
+			}
+			t.timers.pop()
+			if c := &t.conns[tm.idx]; c.gen == tm.gen {
+				if c.state == stDelay && t.cfg.Rate > 0 {
+					t.lag.Record(max((now-tm.at)/1000, 0))
+				}
+				t.wake(c)
+			}
+		}
+		if now >= t.nextSweep {
+			t.sweep(now)
+			t.nextSweep = now + t.sweepEach
+		}
+		t.tick(now)
+	}
+	for i := range t.conns {
+		if c := &t.conns[i]; c.busy {
+			t.rec.InFlight += uint64(len(c.heads) - c.next)
+		}
+	}
+	t.publish()
+}
+
+// startDrain stops new requests; the responses already asked for may still arrive, for a grace
+// period, so that counts are exact rather than cut at an arbitrary instant.
+func (t *thread) startDrain(now int64) {
+	t.draining = true
+	t.drainEnd = now + min(t.timeout, int64(drainGrace))
+	if t.quotaDone {
+		t.drainEnd = now + t.timeout + int64(drainGrace) // -n: every request issued gets its answer
+	}
+	for i := range t.conns {
+		if c := &t.conns[i]; !c.busy {
+			t.closeConn(c)
+		}
+	}
+}
+
+func (t *thread) sweep(now int64) {
+	for i := range t.conns {
+		c := &t.conns[i]
+		switch c.state {
+		case stConnecting:
+			if now-c.opened > t.timeout {
+				t.fail(c, stats.KindConnect, "connect timed out")
+			}
+		case stReady:
+			if c.busy && now-c.start > t.timeout {
+				t.fail(c, stats.KindTimeout, "")
+			}
+		}
+	}
+}
+
+func (t *thread) failScript(err error) {
+	if t.scriptErr == nil {
+		t.scriptErr = err
+	}
+	t.stopAll()
+}
+
+func (t *thread) close() {
+	for i := range t.conns {
+		t.closeConn(&t.conns[i])
+	}
+	t.notifyMu.Lock()
+	if t.notifyfd >= 0 {
+		unix.Close(t.notifyfd)
+		t.notifyfd = -1
+	}
+	t.notifyMu.Unlock()
+	if t.epfd >= 0 {
+		unix.Close(t.epfd)
+		t.epfd = -1
+	}
+}
+
+// tick samples Req/Sec (the recorder keeps wrk's ~100 ms windows) and schedules the next sample.
+func (t *thread) tick(now int64) {
+	if now < t.nextTick {
+		return
+	}
+	t.nextTick = now + int64(stats.RateInterval)
+	t.rec.Tick(time.Duration(now))
+	t.publish()
+}
+
+// publish adds what the thread did since the last call to the run's live counters.
+func (t *thread) publish() {
+	if t.live == nil {
+		return
+	}
+	e := &t.rec.Errors
+	errs := e.Connect + e.Read + e.Write + e.Timeout + e.Status
+	t.live.Requests.Add(t.rec.Requests - t.pubRequests)
+	t.live.Errors.Add(errs - t.pubErrors)
+	t.pubRequests, t.pubErrors = t.rec.Requests, errs
+}
