@@ -1,0 +1,335 @@
+package script
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Hostile scripts: whatever a script does, the API returns an error that is
+// one clear line, in time, without panicking and within the memory quota.
+
+const (
+	attackHook  = 50 * time.Millisecond
+	attackSetup = 300 * time.Millisecond
+	attackMem   = 64 << 20
+)
+
+func attackOptions(o *Options) {
+	o.HookTimeout, o.SetupTimeout, o.MemoryLimit = attackHook, attackSetup, attackMem
+}
+
+// where runs one hook of a script; the others are trivial.
+type where int
+
+const (
+	atTop where = iota
+	atSetup
+	atInit
+	atRequest
+	atResponse
+	atDelay
+	atDone
+)
+
+var whereNames = []string{"top level", "setup", "init", "request", "response", "delay", "done"}
+
+// wrap places body in the function for w.
+func (w where) wrap(body string) string {
+	switch w {
+	case atSetup:
+		return "function setup(thread)\n" + body + "\nend"
+	case atInit:
+		return "function init(args)\n" + body + "\nend"
+	case atRequest:
+		return "function request()\n" + body + "\nreturn wrk.format()\nend"
+	case atResponse:
+		return "function response(status, headers, body)\n" + body + "\nend"
+	case atDelay:
+		return "function delay()\n" + body + "\nreturn 0\nend"
+	case atDone:
+		return "function done(summary, latency, requests)\n" + body + "\nend"
+	}
+	return body
+}
+
+// runAt loads src and drives the API up to the hook w, returning the first
+// error.
+func runAt(t *testing.T, w where, src string, mod ...func(*Options)) error {
+	t.Helper()
+	m, _, err := load(t, src, append([]func(*Options){attackOptions}, mod...)...)
+	if err != nil {
+		return err
+	}
+	th, err := m.NewThread(0, netip.MustParseAddrPort("127.0.0.1:8080"))
+	if err != nil {
+		return err
+	}
+	if err := m.Setup([]*Thread{th}); err != nil {
+		return err
+	}
+	if err := th.Init(); err != nil {
+		return err
+	}
+	switch w {
+	case atRequest:
+		_, _, err = th.Request()
+	case atResponse:
+		err = th.Response(200, headers("A", "b"), []byte("body"))
+	case atDelay:
+		_, err = th.Delay()
+	case atDone:
+		err = m.Done(Summary{}, latencies(), latencies())
+	}
+	return err
+}
+
+// heapWatch samples the Go heap until stopped and reports the peak growth.
+func heapWatch() (stop func() uint64) {
+	s := []metrics.Sample{{Name: metricHeap}}
+	metrics.Read(s)
+	base := s[0].Value.Uint64()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > base && v-base > peak.Load() {
+				peak.Store(v - base)
+			}
+		}
+	}()
+	return func() uint64 { close(done); return peak.Load() }
+}
+
+type attack struct {
+	name string
+	body string
+	kind ErrorKind
+	want string // substring of the message
+}
+
+func runAttacks(t *testing.T, places []where, attacks []attack, mod ...func(*Options)) {
+	t.Helper()
+	for _, a := range attacks {
+		for _, w := range places {
+			t.Run(a.name+"/"+whereNames[w], func(t *testing.T) {
+				runtime.GC()
+				stop := heapWatch()
+				start := time.Now()
+				err := runAt(t, w, w.wrap(a.body), mod...)
+				took := time.Since(start)
+				peak := stop()
+				want := strings.ReplaceAll(a.want, "HOOK", map[where]string{atTop: "the main chunk", atSetup: "setup()",
+					atInit: "init()", atRequest: "request()", atResponse: "response()", atDelay: "delay()", atDone: "done()"}[w])
+				wantError(t, err, a.kind, want)
+				o := Options{}
+				attackOptions(&o)
+				for _, f := range mod {
+					f(&o)
+				}
+				limit := o.SetupTimeout
+				if w == atRequest || w == atResponse || w == atDelay {
+					limit = o.HookTimeout
+				}
+				if took > limit+2*time.Second { // generous: the machine may be busy
+					t.Errorf("returned after %v (limit %v)", took, limit)
+				}
+				if peak > 3*attackMem {
+					t.Errorf("heap grew by %d MiB (quota %d MiB)", peak>>20, attackMem>>20)
+				}
+			})
+		}
+	}
+}
+
+var everywhere = []where{atTop, atSetup, atInit, atRequest, atResponse, atDelay, atDone}
+
+func TestAttackTime(t *testing.T) {
+	runAttacks(t, everywhere, []attack{
+		{"loop", `while true do end`, ErrTimeout, "HOOK ran longer than"},
+		{"pcall loop", `while true do pcall(function() while true do end end) end`, ErrTimeout, "HOOK ran longer than"},
+		{"xpcall handler loop", `xpcall(function() error("x") end, function() while true do end end)`, ErrTimeout, "HOOK ran longer than"},
+		{"tostring loop", `print(setmetatable({}, {__tostring = function() while true do end end}))`, ErrTimeout, "HOOK ran longer than"},
+		{"gsub callback loop", `(("x"):rep(10)):gsub(".", function() while true do end end)`, ErrTimeout, "HOOK ran longer than"},
+		{"sort comparator loop", `table.sort({3, 2, 1}, function() while true do end end)`, ErrTimeout, "HOOK ran longer than"},
+		{"index metamethod loop", `local t = setmetatable({}, {__index = function() while true do end end}) local x = t.x`, ErrTimeout, "ran longer than"},
+	})
+	// The matcher's step budget stops a backtracking pattern (given the
+	// time: it is sized to a quarter of the call's limit).
+	runAttacks(t, everywhere, []attack{
+		{"backtracking pattern", `string.find(("a"):rep(30000), ("a*"):rep(30) .. "b")`, ErrScript, "pattern too complex"},
+	}, func(o *Options) { o.HookTimeout, o.SetupTimeout = 5*time.Second, 5*time.Second })
+}
+
+func TestAttackMemory(t *testing.T) {
+	runAttacks(t, everywhere, []attack{
+		{"rep", `local s = string.rep("x", 2^40)`, ErrScript, "resulting string too large"},
+		{"rep sep", `local s = ("x"):rep(2^25, ("y"):rep(100))`, ErrScript, "resulting string too large"},
+		{"concat doubling", `local s = "x" while true do s = s .. s end`, ErrScript, "resulting string too large"},
+		{"concat chain", `local s = ("x"):rep(2^23) local t = s .. s .. s .. s .. s .. s .. s .. s .. s`, ErrScript, "resulting string too large"},
+		{"table.concat", `local t = {} local s = ("x"):rep(2^20) for i = 1, 100 do t[i] = s end local r = table.concat(t)`, ErrScript, "resulting string too large"},
+		{"gsub growth", `local y = ("y"):rep(2^15) local s = ("x"):rep(2^10):gsub(".", function() return y end)`, ErrScript, "resulting string too large"},
+		{"format", `local s = ("x"):rep(2^25) s = string.format("%s%s%s", s, s, s)`, ErrScript, "resulting string too large"},
+		{"unpack", `local t = unpack({}, 1, 2^30)`, ErrScript, "too many results to unpack"},
+		{"string.byte", `local t = {string.byte(("x"):rep(2^20), 1, -1)}`, ErrScript, "string slice too long"},
+	}, func(o *Options) { o.HookTimeout, o.SetupTimeout = 2*time.Second, 2*time.Second }) // the caps act, not the clock
+	// Growth that no single builtin sees: tables filled by the VM. The
+	// limits are raised so that memory, not time, stops these.
+	for _, body := range []string{
+		`local t, i = {}, 0 while true do i = i + 1 t[i] = {i, i} end`,
+		`local t, i = {}, 0 while true do i = i + 1 t["k" .. i] = ("x"):rep(64) .. i end`,
+		`local all = {} for n = 1, 1e6 do local t = {} t[2^20 - 1] = 1 all[n] = t end`,
+	} {
+		t.Run(body, func(t *testing.T) {
+			runtime.GC()
+			stop := heapWatch()
+			start := time.Now()
+			_, _, err := load(t, body, func(o *Options) { o.MemoryLimit = attackMem; o.SetupTimeout = 20 * time.Second })
+			peak := stop()
+			wantError(t, err, ErrMemory, "memory quota")
+			if took := time.Since(start); took > 15*time.Second {
+				t.Errorf("took %v", took)
+			}
+			if peak > 3*attackMem {
+				t.Errorf("heap grew by %d MiB (quota %d MiB)", peak>>20, attackMem>>20)
+			}
+			t.Logf("%v after %v, heap peak +%d MiB", err, time.Since(start).Round(time.Millisecond), peak>>20)
+		})
+	}
+}
+
+// TestAttackMemoryAcrossCalls keeps 1 MiB per response() call: no call is
+// large, the sum is.
+func TestAttackMemoryAcrossCalls(t *testing.T) {
+	m, _ := mustLoad(t, `kept = {} function response() kept[#kept + 1] = ("x"):rep(2^20) .. #kept end`,
+		func(o *Options) { o.MemoryLimit = attackMem })
+	th := thread(t, m)
+	var err error
+	calls := 0
+	deadline := time.Now().Add(10 * time.Second)
+	for ; err == nil && time.Now().Before(deadline); calls++ {
+		err = th.Response(200, nil, nil)
+		time.Sleep(time.Millisecond)
+	}
+	wantError(t, err, ErrMemory, "test.lua: memory quota exceeded: script state holds about")
+	if calls > 3*attackMem>>20 {
+		t.Errorf("quota enforced only after %d MiB were kept", calls)
+	}
+	t.Logf("stopped after %d calls: %v", calls, err)
+}
+
+func TestAttackRecursion(t *testing.T) {
+	runAttacks(t, []where{atTop, atRequest}, []attack{
+		{"lua recursion", `local function f() return f() + 1 end f()`, ErrScript, "stack overflow"},
+		{"index recursion", `local t = setmetatable({}, {__index = function(t, k) return t[k] end}) local x = t.x`, ErrScript, "stack overflow"},
+		{"tostring recursion", `local t = setmetatable({}, {__tostring = function(t) return tostring(t) end}) tostring(t)`, ErrScript, "stack overflow"},
+		{"gsub recursion", `local function f(s) return (s:gsub(".", f)) end f("ab")`, ErrScript, "stack overflow"},
+		{"concat metamethod recursion", `local t t = setmetatable({}, {__concat = function(a, b) return t .. t end}) local x = t .. t`, ErrScript, "stack overflow"},
+		{"sort recursion", `local function f() table.sort({2, 1}, function() f() end) end f()`, ErrScript, "stack overflow"},
+	})
+}
+
+func TestAttackErrors(t *testing.T) {
+	runAttacks(t, everywhere, []attack{
+		{"tostring of error loops", `error(setmetatable({}, {__tostring = function() while true do end end}))`, ErrScript, "(error object is a table value)"},
+		{"tostring of error errors", `error(setmetatable({}, {__tostring = function() error("inner") end}))`, ErrScript, "(error object is a table value)"},
+		{"huge message", `error(("x"):rep(2^20))`, ErrScript, "xxxxx..."},
+		{"escape sequences", `error("\27[2J\27]0;owned\7\n\r\0fake line")`, ErrScript, `\x1b[2J\x1b]0;owned\x07\n\r\x00fake line`},
+		{"runtime error", `local x = nil; x.y = 1`, ErrScript, "attempt to index"},
+	})
+}
+
+func TestAttackSyntax(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"x = ", "test.lua:1: syntax error near <eof>"},
+		{"\n\nlocal 1 = 2", "test.lua:3: syntax error near \"1\""},
+		{"x = " + strings.Repeat("not ", 100000) + "1", "test.lua:1: chunk has too many syntax levels"},
+		{"x = " + strings.Repeat("{", 100000) + strings.Repeat("}", 100000), "test.lua:1: chunk has too many syntax levels"},
+		{strings.Repeat("do ", 5000) + strings.Repeat("end ", 5000), "test.lua:1: chunk has too many syntax levels"},
+		{"\x1bLua\x51\x00", "precompiled bytecode is not accepted"},
+		{"goto nowhere", "test.lua:1: "},
+	} {
+		_, _, err := load(t, c.src)
+		wantError(t, err, ErrScript, c.want)
+	}
+	// Long flat chains are fine (Lua itself stops at 200 operands).
+	if _, _, err := load(t, "x = 1"+strings.Repeat(" .. 1", 1000)); err != nil {
+		t.Errorf("long concatenation chain: %v", err)
+	}
+	big := filepath.Join(t.TempDir(), "big.lua")
+	os.WriteFile(big, []byte(strings.Repeat("-- padding\n", 2<<20)), 0o644)
+	_, err := Load(Options{Path: big})
+	if err == nil || !strings.Contains(err.Error(), "script is larger than 16 MiB") {
+		t.Errorf("oversized script: %v", err)
+	}
+	_, err = Load(Options{Path: filepath.Join(t.TempDir(), "missing.lua")})
+	if err == nil || !strings.Contains(err.Error(), "missing.lua: no such file or directory") {
+		t.Errorf("missing script: %v", err)
+	}
+}
+
+// TestAttackEscape: nothing outside the sandbox is reachable.
+func TestAttackEscape(t *testing.T) {
+	out := eval(t, `
+		local names = {"dofile", "loadfile", "load", "loadstring", "require", "module", "getfenv", "setfenv",
+			"collectgarbage", "newproxy", "_printregs", "_GOPHER_LUA_VERSION", "debug", "package", "coroutine",
+			"channel", "os.execute", "os.getenv", "os.exit", "os.remove", "os.rename", "os.tmpname", "io.popen",
+			"io.read", "io.input", "io.output", "io.tmpfile", "io.stdin", "io.stderr", "string.dump"}
+		local found = {}
+		for _, name in ipairs(names) do
+			local v = _G
+			for part in name:gmatch("[^.]+") do v = v and v[part] end
+			if v ~= nil then found[#found + 1] = name end
+		end
+		print("reachable:", table.concat(found, ","))
+		local keys = {}
+		for k in pairs(_G) do keys[#keys + 1] = k end
+		table.sort(keys)
+		print(table.concat(keys, " "))
+	`)
+	want := "reachable:\t\n_G _VERSION assert bit error getmetatable io ipairs math next os pairs pcall print rawequal rawget rawset select setmetatable string table tonumber tostring type unpack wrk xpcall\n"
+	if out != want {
+		t.Errorf("globals:\n%q\nwant\n%q", out, want)
+	}
+	// The string metatable cannot be obtained, replaced or used to reach
+	// another state's library, and each state has its own globals.
+	m, buf := mustLoad(t, `
+		function setup()
+			string.rep = nil
+			secret = "main"
+			print(pcall(setmetatable, "", {}))
+			print(getmetatable("x"))
+		end
+		function init() print(type(("x").rep), secret) end`)
+	thread(t, m)
+	if want := "false\ttest.lua:5: bad argument #1 to 'setmetatable' (table expected, got string)\nfalse\nfunction\tnil\n"; buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+}
+
+// TestAttackAbortDoesNotLeak: after a call is stopped, the state still
+// works and the next call gets its full time.
+func TestAttackAbortDoesNotLeak(t *testing.T) {
+	m, _ := mustLoad(t, `n = 0 function request() n = n + 1 if n == 1 then while true do end end return wrk.format() end`,
+		attackOptions)
+	th := thread(t, m)
+	_, _, err := th.Request()
+	wantError(t, err, ErrTimeout, "request() ran longer than 50ms")
+	for range 100 {
+		if _, _, err := th.Request(); err != nil {
+			t.Fatalf("call after an abort: %v", err)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package script
+
+import (
+	"strconv"
+	"testing"
+)
+
+// BenchmarkRequest: request() with a counter in path and header, built
+// with wrk.format, validated by h1.
+func BenchmarkRequest(b *testing.B) {
+	m, _ := mustLoad(b, `local n = 0
+		function request()
+			n = n + 1
+			wrk.headers["X-Counter"] = n
+			return wrk.format(nil, "/item/" .. n)
+		end`)
+	th := thread(b, m)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := th.Request(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRequestSame: request() returning the same prebuilt string.
+func BenchmarkRequestSame(b *testing.B) {
+	m, _ := mustLoad(b, `local r function init() r = wrk.format() .. wrk.format() end function request() return r end`)
+	th := thread(b, m)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := th.Request(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkStaticRequest(b *testing.B) {
+	m, _ := mustLoad(b, `wrk.headers["Accept"] = "*/*"`)
+	th := thread(b, m)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := th.StaticRequest(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkResponse: response() given 10 headers and a small body, reading
+// one header.
+func BenchmarkResponse(b *testing.B) {
+	m, _ := mustLoad(b, `local seen = 0
+		function response(status, headers, body)
+			if headers["Content-Type"] then seen = seen + 1 end
+		end`)
+	th := thread(b, m)
+	var h []string
+	for i := range 9 {
+		h = append(h, "X-Header-"+strconv.Itoa(i), "value "+strconv.Itoa(i))
+	}
+	fields := headers(append(h, "Content-Type", "text/plain")...)
+	body := []byte("hello, world")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := th.Response(200, fields, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDelay(b *testing.B) {
+	m, _ := mustLoad(b, `function delay() return math.random(1, 10) end`)
+	th := thread(b, m)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := th.Delay(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

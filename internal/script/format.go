@@ -1,0 +1,299 @@
+package script
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// strFormat is string.format with Lua 5.1's rules: flags "-+ #0", width and
+// precision of at most two digits each (so one directive yields at most a
+// few hundred bytes beyond its argument), the conversions c d i o u x X e E
+// f g G q s, %s through tostring (as LuaJIT does), and a result capped like
+// every other string.
+func (s *state) strFormat(L *lua.LState) int {
+	f := checkString(L, 1, "format")
+	var out []byte
+	arg := 1
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c != '%' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i < len(f) && f[i] == '%' {
+			out = append(out, '%')
+			continue
+		}
+		spec, n := parseSpec(L, f[i:])
+		i += n - 1
+		arg++
+		if arg > L.GetTop() {
+			argError(L, arg, "format", "no value")
+		}
+		out = s.formatOne(L, out, spec, arg)
+		s.checkSize(L, len(out))
+	}
+	L.Push(lua.LString(out))
+	return 1
+}
+
+type spec struct {
+	minus, plus, space, hash, zero bool
+	width, prec                    int // -1 when absent
+	verb                           byte
+}
+
+// parseSpec reads "[flags][width][.precision]conversion" and returns it with
+// the number of bytes read.
+func parseSpec(L *lua.LState, f string) (spec, int) {
+	sp := spec{width: -1, prec: -1}
+	i := 0
+	for ; i < len(f) && strings.IndexByte("-+ #0", f[i]) >= 0; i++ {
+		switch f[i] {
+		case '-':
+			sp.minus = true
+		case '+':
+			sp.plus = true
+		case ' ':
+			sp.space = true
+		case '#':
+			sp.hash = true
+		case '0':
+			sp.zero = true
+		}
+	}
+	if i > 5 {
+		L.RaiseError("invalid format (repeated flags)")
+	}
+	digits := func() int {
+		v, n := -1, 0
+		for ; i < len(f) && f[i] >= '0' && f[i] <= '9'; i++ {
+			if n == 2 {
+				L.RaiseError("invalid format (width or precision too long)")
+			}
+			v = max(v, 0)*10 + int(f[i]-'0')
+			n++
+		}
+		return v
+	}
+	sp.width = digits()
+	if i < len(f) && f[i] == '.' {
+		i++
+		sp.prec = max(digits(), 0)
+	}
+	if i >= len(f) {
+		L.RaiseError("%s", "invalid option '%' to 'format'")
+	}
+	sp.verb = f[i]
+	if strings.IndexByte("cdiouxXeEfgGqs", sp.verb) < 0 {
+		L.RaiseError("invalid option '%%%c' to 'format'", sp.verb)
+	}
+	return sp, i + 1
+}
+
+func (s *state) formatOne(L *lua.LState, out []byte, sp spec, arg int) []byte {
+	switch sp.verb {
+	case 'c':
+		return pad(out, []byte{byte(checkNumber(L, arg, "format"))}, sp)
+	case 'd', 'i':
+		v := checkNumber(L, arg, "format")
+		n := toInt(v)
+		digits := strconv.AppendUint(nil, uint64(max(n, -n)), 10)
+		if n == math.MinInt64 {
+			digits = []byte("9223372036854775808")
+		}
+		return formatInt(out, digits, n < 0, sp, "")
+	case 'o', 'u', 'x', 'X':
+		u := uint64(toInt(checkNumber(L, arg, "format")))
+		base, prefix := 10, ""
+		switch sp.verb {
+		case 'o':
+			base = 8
+		case 'x':
+			base, prefix = 16, "0x"
+		case 'X':
+			base, prefix = 16, "0X"
+		}
+		digits := strconv.AppendUint(nil, u, base)
+		if sp.verb == 'X' {
+			digits = []byte(strings.ToUpper(string(digits)))
+		}
+		if !sp.hash || u == 0 {
+			prefix = ""
+		}
+		if sp.verb == 'o' && sp.hash && digits[0] != '0' {
+			digits = append([]byte{'0'}, digits...)
+		}
+		sp.plus, sp.space = false, false
+		return formatInt(out, digits, false, sp, prefix)
+	case 'e', 'E', 'f', 'g', 'G':
+		return formatFloat(out, checkNumber(L, arg, "format"), sp)
+	case 'q':
+		return appendQuoted(out, checkString(L, arg, "format"))
+	}
+	// 's'
+	str := s.tostring(L.Get(arg))
+	if sp.prec < 0 && len(str) >= 100 {
+		return append(out, str...) // Lua 5.1 copies long strings unformatted
+	}
+	if sp.prec >= 0 && len(str) > sp.prec {
+		str = str[:sp.prec]
+	}
+	return pad(out, []byte(str), sp)
+}
+
+// formatInt lays out an integer as C's printf does: precision is the
+// minimum number of digits, and the 0 flag pads after the sign unless a
+// precision is given.
+func formatInt(out, digits []byte, neg bool, sp spec, prefix string) []byte {
+	if sp.prec == 0 && len(digits) == 1 && digits[0] == '0' {
+		digits = digits[:0]
+	}
+	for len(digits) < sp.prec {
+		digits = append([]byte{'0'}, digits...)
+	}
+	sign := ""
+	switch {
+	case neg:
+		sign = "-"
+	case sp.plus:
+		sign = "+"
+	case sp.space:
+		sign = " "
+	}
+	body := append([]byte(sign+prefix), digits...)
+	if sp.zero && !sp.minus && sp.prec < 0 {
+		for len(body) < sp.width {
+			body = append(body[:len(sign)+len(prefix)], append([]byte{'0'}, body[len(sign)+len(prefix):]...)...)
+		}
+	}
+	return pad(out, body, sp)
+}
+
+func formatFloat(out []byte, v float64, sp spec) []byte {
+	upper := sp.verb == 'E' || sp.verb == 'G'
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		str := "inf"
+		if math.IsNaN(v) {
+			str = "nan"
+		}
+		if upper {
+			str = strings.ToUpper(str)
+		}
+		switch {
+		case math.IsInf(v, -1):
+			str = "-" + str
+		case sp.plus:
+			str = "+" + str
+		case sp.space:
+			str = " " + str
+		}
+		return pad(out, []byte(str), sp)
+	}
+	prec := sp.prec
+	if prec < 0 {
+		prec = 6
+	}
+	var body []byte
+	switch sp.verb {
+	case 'e', 'E':
+		body = strconv.AppendFloat(nil, math.Abs(v), 'e', prec, 64)
+		if sp.hash && prec == 0 {
+			body = append(body[:1], append([]byte{'.'}, body[1:]...)...)
+		}
+	case 'f':
+		body = strconv.AppendFloat(nil, math.Abs(v), 'f', prec, 64)
+		if sp.hash && prec == 0 {
+			body = append(body, '.')
+		}
+	default: // g, G
+		body = formatG(math.Abs(v), max(prec, 1), sp.hash)
+	}
+	if upper {
+		body = []byte(strings.ToUpper(string(body)))
+	}
+	sign := ""
+	switch {
+	case math.Signbit(v):
+		sign = "-"
+	case sp.plus:
+		sign = "+"
+	case sp.space:
+		sign = " "
+	}
+	if sp.zero && !sp.minus {
+		for len(sign)+len(body) < sp.width {
+			body = append([]byte{'0'}, body...)
+		}
+	}
+	return pad(out, append([]byte(sign), body...), sp)
+}
+
+// formatG is C's %g: %e if the exponent is below -4 or at least the
+// precision, else %f, with trailing zeros removed unless '#'.
+func formatG(v float64, prec int, hash bool) []byte {
+	e := strconv.AppendFloat(nil, v, 'e', prec-1, 64)
+	exp, _ := strconv.Atoi(string(e[strings.IndexByte(string(e), 'e')+1:]))
+	var body []byte
+	if exp < -4 || exp >= prec {
+		body = e
+	} else {
+		body = strconv.AppendFloat(nil, v, 'f', prec-1-exp, 64)
+	}
+	if hash {
+		if !strings.ContainsRune(string(body), '.') {
+			at := strings.IndexByte(string(body), 'e')
+			if at < 0 {
+				at = len(body)
+			}
+			body = append(body[:at], append([]byte{'.'}, body[at:]...)...)
+		}
+		return body
+	}
+	mant, tail := string(body), ""
+	if at := strings.IndexByte(mant, 'e'); at >= 0 {
+		mant, tail = mant[:at], mant[at:]
+	}
+	if strings.ContainsRune(mant, '.') {
+		mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
+	}
+	return []byte(mant + tail)
+}
+
+// pad applies the width: spaces on the left, or on the right with '-'.
+func pad(out, body []byte, sp spec) []byte {
+	n := sp.width - len(body)
+	if n <= 0 {
+		return append(out, body...)
+	}
+	if sp.minus {
+		out = append(out, body...)
+		return append(out, strings.Repeat(" ", n)...)
+	}
+	out = append(out, strings.Repeat(" ", n)...)
+	return append(out, body...)
+}
+
+// appendQuoted is %q: a Lua string literal that reads back as the same bytes.
+func appendQuoted(out []byte, str string) []byte {
+	out = append(out, '"')
+	for i := 0; i < len(str); i++ {
+		switch c := str[i]; c {
+		case '"', '\\':
+			out = append(out, '\\', c)
+		case '\n':
+			out = append(out, '\\', '\n')
+		case '\r':
+			out = append(out, '\\', 'r')
+		case 0:
+			out = append(out, '\\', '0', '0', '0')
+		default:
+			out = append(out, c)
+		}
+	}
+	return append(out, '"')
+}

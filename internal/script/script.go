@@ -1,0 +1,356 @@
+// Package script runs wrk's Lua scripts in a sandbox (gopher-lua): one main
+// state for setup() and done(), one state per thread for init(), delay(),
+// request() and response(). Every call into Lua goes through one guarded
+// entry point (state.pcall) that enforces a time limit per call and a memory
+// quota for all states together, and turns failures into one-line errors
+// ("script.lua:12: message"). See docs/scripting.md.
+package script
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"volley/internal/h1"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// Target is the URL under test, as the wrk table shows it.
+type Target struct {
+	Scheme, Host, Port string // Port is "" when the URL has none
+	Path               string // path and query, "/" when empty
+	Headers            []h1.Field
+	URL                string
+}
+
+// Options configure a script.
+type Options struct {
+	Path   string // the script file, also its name in messages
+	Source []byte // the script itself; read from Path when nil
+
+	Args      []string // init(args): args[0] is the URL, then the user's arguments
+	AllowRead []string // roots under which io.open and io.lines may read (--allow-read)
+	Target    Target
+
+	HookTimeout  time.Duration // time limit of one request(), response() or delay() call
+	SetupTimeout time.Duration // time limit of the main chunk, setup(), init() and done()
+	MemoryLimit  int64         // bytes of script state, all states together
+	Stdout       io.Writer     // print and io.write, buffered
+}
+
+// Defaults for zero Options fields.
+const (
+	DefaultHookTimeout  = 100 * time.Millisecond
+	DefaultSetupTimeout = 10 * time.Second
+	DefaultMemoryLimit  = 256 << 20
+	maxSourceSize       = 16 << 20
+)
+
+// Main is a loaded script: its compiled code and the main Lua state.
+type Main struct {
+	opts      Options
+	name      string
+	proto     *lua.FunctionProto
+	roots     []string
+	maxString int
+	main      *state
+	wd        *watchdog
+	out       output
+
+	heapAtWalk atomic.Uint64 // heap objects at the last measurement of a state
+
+	mu      sync.Mutex
+	states  atomic.Pointer[[]*state]
+	threads []*Thread
+	closed  bool
+}
+
+// state is one Lua state and what the sandbox keeps beside it.
+type state struct {
+	m        *Main
+	L        *lua.LState
+	g        guard
+	thread   *Thread // nil in the main state
+	wrk      *lua.LTable
+	rng      *rand.Rand
+	out      []byte // print and io.write, not yet written
+	steps    int    // pattern matching steps allowed per builtin call, by time limit
+	concatFn *lua.LFunction
+	fileMeta *lua.LTable
+	stdout   *lua.LUserData
+	addrMeta *lua.LTable
+	thrMeta  *lua.LTable
+	thrFuncs map[string]lua.LValue
+	fields   []h1.Field // wrk.format scratch
+	samples  []metrics.Sample
+}
+
+// output serializes writes of the states' buffers to Options.Stdout.
+type output struct {
+	mu  sync.Mutex
+	w   io.Writer
+	err error
+}
+
+func (o *output) write(p []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err == nil {
+		_, o.err = o.w.Write(p)
+	}
+}
+
+func (s *state) flush() {
+	if len(s.out) > 0 {
+		s.m.out.write(s.out)
+		s.out = s.out[:0]
+	}
+	if cap(s.out) > 4*flushAt {
+		s.out = nil
+	}
+}
+
+func (s *state) flushIfLarge() {
+	if len(s.out) >= flushAt {
+		s.flush()
+	}
+}
+
+// Load compiles the script and runs it in the main state.
+func Load(o Options) (*Main, error) {
+	if o.HookTimeout <= 0 {
+		o.HookTimeout = DefaultHookTimeout
+	}
+	if o.SetupTimeout <= 0 {
+		o.SetupTimeout = DefaultSetupTimeout
+	}
+	if o.MemoryLimit <= 0 {
+		o.MemoryLimit = DefaultMemoryLimit
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	m := &Main{opts: o, name: o.Path}
+	if m.name == "" {
+		m.name = "script.lua"
+	}
+	m.maxString = int(max(min(o.MemoryLimit/4, 1<<30), 1<<20))
+	m.out.w = o.Stdout
+	m.states.Store(&[]*state{})
+	src := o.Source
+	if src == nil {
+		var err error
+		if src, err = readSource(o.Path); err != nil {
+			return nil, err
+		}
+	}
+	for _, root := range o.AllowRead {
+		abs, err := filepath.Abs(root)
+		if err == nil {
+			abs, err = filepath.EvalSymlinks(abs)
+		}
+		if err != nil {
+			return nil, newError(ErrPermission, "--allow-read "+root+": "+pathError(err))
+		}
+		m.roots = append(m.roots, abs)
+	}
+	proto, err := compile(m.name, src)
+	if err != nil {
+		return nil, err
+	}
+	m.proto = proto
+	_, objects := readHeap(heapSamples())
+	m.heapAtWalk.Store(objects)
+	m.wd = newWatchdog(m)
+	s, err := m.newState(nil)
+	if err == nil {
+		m.main = s
+		err = s.run()
+	}
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func readSource(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, newError(ErrPermission, path+": "+pathError(err))
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, maxSourceSize+1))
+	if err != nil {
+		return nil, newError(ErrPermission, path+": "+pathError(err))
+	}
+	if len(src) > maxSourceSize {
+		return nil, newError(ErrScript, path+": script is larger than "+mib(maxSourceSize))
+	}
+	return src, nil
+}
+
+func pathError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return err.Error()
+}
+
+// compile parses the script, rewrites it for the sandbox and compiles it
+// once; every state runs the same prototype.
+func compile(name string, src []byte) (proto *lua.FunctionProto, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			proto, err = nil, newError(ErrScript, name+": cannot compile the script")
+		}
+	}()
+	if bytes.HasPrefix(src, []byte("\x1bLua")) {
+		return nil, newError(ErrScript, name+": precompiled bytecode is not accepted; load the Lua source")
+	}
+	if bytes.HasPrefix(src, []byte("#")) { // a shebang line, skipped as lua(1) does
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			src = append([]byte("--"), src[1:]...)
+		} else {
+			src = nil
+		}
+	}
+	chunk, err := parse.Parse(bytes.NewReader(src), name)
+	if err != nil {
+		return nil, syntaxError(name, src, err)
+	}
+	if chunk, err = rewriteChunk(chunk); err != nil {
+		return nil, newError(ErrScript, name+":"+err.Error())
+	}
+	proto, err = lua.Compile(chunk, name)
+	if err != nil {
+		var ce *lua.CompileError
+		if errors.As(err, &ce) {
+			return nil, newError(ErrScript, name+":"+strconv.Itoa(ce.Line)+": "+ce.Message)
+		}
+		return nil, newError(ErrScript, name+": "+err.Error())
+	}
+	return proto, nil
+}
+
+func syntaxError(name string, src []byte, err error) error {
+	var pe *parse.Error
+	if !errors.As(err, &pe) {
+		return newError(ErrScript, name+": "+err.Error())
+	}
+	if pe.Pos.Line == parse.EOF {
+		line := bytes.Count(src, []byte("\n")) + 1
+		return newError(ErrScript, name+":"+strconv.Itoa(line)+": "+pe.Message+" near <eof>")
+	}
+	return newError(ErrScript, name+":"+strconv.Itoa(pe.Pos.Line)+": "+pe.Message+" near "+quoteName(pe.Token))
+}
+
+// run executes the compiled chunk in s. The outer function only binds the
+// concatenation function and returns the script's body (see rewriteChunk).
+func (s *state) run() error {
+	L := s.L
+	L.Push(L.NewFunctionFromProto(s.m.proto))
+	L.Push(s.concatFn)
+	if err := s.pcall("the main chunk", s.m.opts.SetupTimeout, 1, 1); err != nil {
+		return err
+	}
+	if err := s.pcall("the main chunk", s.m.opts.SetupTimeout, 0, 0); err != nil {
+		return err
+	}
+	s.flush()
+	return s.measure()
+}
+
+func (m *Main) addState(s *state) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.states.Load()
+	list := make([]*state, len(old), len(old)+1)
+	copy(list, old)
+	list = append(list, s)
+	m.states.Store(&list)
+}
+
+func (m *Main) allStates() []*state { return *m.states.Load() }
+
+// scriptBytes is the measured size of all states together.
+func (m *Main) scriptBytes() int64 {
+	var n int64
+	for _, s := range m.allStates() {
+		n += s.g.size.Load()
+	}
+	return n
+}
+
+// global returns the function stored in global name of s, or nil.
+func (s *state) global(name string) *lua.LFunction {
+	fn, _ := s.L.G.Global.RawGetString(name).(*lua.LFunction)
+	return fn
+}
+
+// roots are values the sandbox holds outside the globals, for measure.
+func (s *state) roots() []lua.LValue {
+	r := []lua.LValue{s.wrk, s.stdout}
+	if t := s.thread; t != nil {
+		for _, fn := range []*lua.LFunction{t.reqFn, t.respFn, t.delayFn} {
+			if fn != nil {
+				r = append(r, fn)
+			}
+		}
+		r = append(r, t.last)
+	}
+	return r
+}
+
+// HasDone reports whether the script defines done().
+func (m *Main) HasDone() bool { return m.main.global("done") != nil }
+
+// Setup calls setup(thread) in the main state for each thread, if the script
+// defines setup. It may change a thread's address and set its globals.
+func (m *Main) Setup(threads []*Thread) error {
+	s := m.main
+	fn := s.global("setup")
+	if fn == nil {
+		return nil
+	}
+	defer s.flush()
+	for _, t := range threads {
+		s.L.Push(fn)
+		s.L.Push(t.userdata(s))
+		if err := s.pcall("setup()", m.opts.SetupTimeout, 1, 0); err != nil {
+			return err
+		}
+	}
+	return s.measure()
+}
+
+// Close stops the watchdog, writes out buffered output and releases every
+// state. The Main and its threads must not be used afterwards.
+func (m *Main) Close() {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	m.closed = true
+	m.mu.Unlock()
+	if m.wd != nil {
+		m.wd.close()
+	}
+	for _, s := range m.allStates() {
+		s.flush()
+		s.L.Close()
+	}
+}
