@@ -20,6 +20,7 @@ import (
 	"volley/internal/engine"
 	"volley/internal/h1"
 	"volley/internal/report"
+	"volley/internal/script"
 	"volley/internal/target"
 	"volley/internal/testserver"
 )
@@ -83,27 +84,45 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		Duration:    cfg.Duration,
 		Timeout:     cfg.Timeout,
 		Limits:      limits(cfg),
+		Rate:        cfg.Rate,
+		Requests:    cfg.Requests,
 	}
 	if cfg.Target.Scheme == "https" {
 		ecfg.TLS = tlsConfig(cfg)
 	}
-	heads := []bool{false}
-	for range cfg.Threads {
-		ecfg.Threads = append(ecfg.Threads, engine.Thread{Addr: addr, Request: request, Heads: heads})
+	var sm *script.Main
+	if cfg.Script != "" {
+		if sm, ecfg.Threads, err = loadScript(cfg, addr, stdout); err != nil {
+			fmt.Fprintln(stderr, oneLine(err.Error()))
+			return ExitUsage
+		}
+		defer sm.Close()
+	} else {
+		heads := []bool{false}
+		for range cfg.Threads {
+			ecfg.Threads = append(ecfg.Threads, engine.Thread{Addr: addr, Request: request, Heads: heads})
+		}
 	}
 
 	run := report.Run{URL: cfg.Target.Raw, Threads: cfg.Threads, Connections: cfg.Connections,
-		Duration: cfg.Duration, Latency: cfg.Latency}
+		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
 	report.WriteBanner(stdout, run)
 	res, err := engine.Run(ctx, ecfg)
 	if err != nil {
 		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
 		return ExitNoStart
 	}
+	run.Lag = res.Lag
 	report.WriteText(stdout, run, res.Result)
 	if res.ScriptErr != nil {
 		fmt.Fprintln(stderr, oneLine(res.ScriptErr.Error()))
 		return ExitUsage
+	}
+	if sm != nil {
+		if err := done(sm, res.Result); err != nil {
+			fmt.Fprintln(stderr, oneLine(err.Error()))
+			return ExitUsage
+		}
 	}
 	return ExitOK
 }

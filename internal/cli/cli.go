@@ -30,6 +30,14 @@ type Config struct {
 	Insecure             bool
 	MaxHeaderBytes       int // response header block limit
 	MaxHeaders           int // response header count limit
+
+	Rate        float64 // -R: requests/s over all connections; 0 = as fast as each connection can
+	Uncorrected bool    // -U: also print the uncorrected latency distribution (rate mode)
+	Requests    uint64  // -n: stop after exactly this many requests; 0 = no limit
+
+	AllowRead     []string      // --allow-read: roots under which scripts may read files
+	ScriptTimeout time.Duration // --script-timeout: CPU time per request/response/delay hook call
+	ScriptMemory  int64         // --script-memory: bytes for all of a script's state
 }
 
 // Bounds on the flags.
@@ -40,6 +48,11 @@ const (
 	MinTimeout, MaxTimeout               = time.Millisecond, time.Hour
 	MinMaxHeaderBytes, MaxMaxHeaderBytes = 1 << 10, 16 << 20
 	MinMaxHeaders, MaxMaxHeaders         = 1, 65536
+	MinRate, MaxRate                     = 1, 1_000_000_000
+	MinRequests, MaxRequests             = 1, 1_000_000_000_000
+	MinScriptTimeout, MaxScriptTimeout   = time.Millisecond, time.Minute
+	MinScriptMemory, MaxScriptMemory     = 1 << 20, 64 << 30
+	MaxAllowRead                         = 100
 )
 
 // UsageError is an invalid invocation: print Error() (one line, already

@@ -27,6 +27,12 @@ var flagDefs = []flagDef{
 	{'k', "insecure", false},
 	{0, "max-header-bytes", true},
 	{0, "max-headers", true},
+	{'R', "rate", true},
+	{'U', "u_latency", false},
+	{'n', "requests", true},
+	{0, "allow-read", true},
+	{0, "script-timeout", true},
+	{0, "script-memory", true},
 }
 
 // displayName is how messages name a flag: "-c/--connections" or "--max-headers".
@@ -44,14 +50,15 @@ func displayName(long string) string {
 type rawFlags struct {
 	connections, duration, threads, script, timeout string
 	maxHeaderBytes, maxHeaders                      string
-	headers                                         []string
-	latency, insecure, version, help                bool
+	rate, requests, scriptTimeout, scriptMemory     string
+	headers, allowRead                              []string
+	latency, insecure, version, help, uLatency      bool
 }
 
 // defaults for a run and for "volley demo".
 var (
-	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256"}
-	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256"}
+	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M"}
+	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M"}
 )
 
 func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
@@ -73,6 +80,12 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.BoolVarP(&v.insecure, "insecure", "k", false, "")
 	fs.StringVar(&v.maxHeaderBytes, "max-header-bytes", defaults.maxHeaderBytes, "")
 	fs.StringVar(&v.maxHeaders, "max-headers", defaults.maxHeaders, "")
+	fs.StringVarP(&v.rate, "rate", "R", "", "")
+	fs.BoolVarP(&v.uLatency, "u_latency", "U", false, "")
+	fs.StringVarP(&v.requests, "requests", "n", "", "")
+	fs.StringArrayVar(&v.allowRead, "allow-read", nil, "")
+	fs.StringVar(&v.scriptTimeout, "script-timeout", defaults.scriptTimeout, "")
+	fs.StringVar(&v.scriptMemory, "script-memory", defaults.scriptMemory, "")
 	return fs
 }
 

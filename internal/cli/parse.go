@@ -132,6 +132,49 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	if cfg.MaxHeaders, err = countFlag("max-headers", v.maxHeaders, MinMaxHeaders, MaxMaxHeaders); err != nil {
 		return nil, err
 	}
+	if fs.Changed("rate") {
+		r, err := boundedFlag("rate", v.rate, parseCount, MinRate, MaxRate, "1", "1G")
+		if err != nil {
+			return nil, err
+		}
+		cfg.Rate = float64(r)
+	}
+	if v.uLatency {
+		if cfg.Rate == 0 {
+			return nil, usageErrorf("-U/--u_latency needs -R/--rate: without a schedule every latency is uncorrected")
+		}
+		cfg.Uncorrected, cfg.Latency = true, true
+	}
+	if fs.Changed("requests") {
+		n, err := parseCount(v.requests)
+		if err == nil && (n < MinRequests || n > MaxRequests) || errors.Is(err, errTooLarge) {
+			err = errors.New("must be between 1 and 1000G")
+		}
+		if err != nil {
+			return nil, invalidFlag("requests", v.requests, err.Error())
+		}
+		cfg.Requests = uint64(n)
+		if !fs.Changed("duration") {
+			cfg.Duration = MaxDuration // -n alone: run until the requests are done
+		}
+	}
+	if len(v.allowRead) > MaxAllowRead {
+		return nil, usageErrorf("too many --allow-read flags (" + strconv.Itoa(len(v.allowRead)) + ", at most " + strconv.Itoa(MaxAllowRead) + ")")
+	}
+	for _, p := range v.allowRead {
+		if p == "" || strings.IndexByte(p, 0) >= 0 || len(p) > 4096 {
+			return nil, invalidFlag("allow-read", p, "not a path")
+		}
+		cfg.AllowRead = append(cfg.AllowRead, p)
+	}
+	if cfg.ScriptTimeout, err = durationFlag("script-timeout", v.scriptTimeout, MinScriptTimeout, MaxScriptTimeout, "1m"); err != nil {
+		return nil, err
+	}
+	mem, err := boundedFlag("script-memory", v.scriptMemory, parseBytes, MinScriptMemory, MaxScriptMemory, "1M", "64G")
+	if err != nil {
+		return nil, err
+	}
+	cfg.ScriptMemory = int64(mem)
 	if cfg.Connections < cfg.Threads {
 		return nil, usageErrorf("connections must be ≥ threads (-c " + strconv.Itoa(cfg.Connections) + ", -t " + strconv.Itoa(cfg.Threads) + ")")
 	}

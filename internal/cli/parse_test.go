@@ -29,6 +29,7 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		Threads: 2, Connections: 10, Duration: 10 * time.Second, Timeout: 2 * time.Second,
 		MaxHeaderBytes: 65536, MaxHeaders: 256, ScriptArgs: []string{},
+		ScriptTimeout: 100 * time.Millisecond, ScriptMemory: 256 << 20,
 	}
 	got := *cfg
 	if got.Target == nil || got.Target.Raw != url {

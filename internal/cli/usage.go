@@ -23,6 +23,15 @@ const usageText = `Usage: volley <options> <url> [script args...]
         --max-header-bytes <N>  Max response header bytes (64k)
         --max-headers      <N>  Max response header count (256)
 
+    -R, --rate             <N>  Requests/sec over all connections: constant-rate
+                                mode, latency corrected for coordinated omission
+    -U, --u_latency             Also print uncorrected latency (with -R)
+    -n, --requests         <N>  Stop after exactly N requests
+
+        --allow-read       <P>  Let scripts read files under path P (repeatable)
+        --script-timeout   <T>  CPU time per request/response/delay call (100ms)
+        --script-memory    <N>  Memory for a script's state (256M)
+
   Numeric arguments may include a SI unit (1k, 1M, 1G)
   Time arguments may include a time unit (2s, 2m, 2h, 100ms, 50us);
     fractions are allowed (1.5s, 0.5m) and a bare number is seconds

@@ -1,0 +1,107 @@
+package app
+
+import (
+	"io"
+	"net/netip"
+	"strconv"
+
+	"volley/internal/cli"
+	"volley/internal/engine"
+	"volley/internal/h1"
+	"volley/internal/script"
+	"volley/internal/stats"
+)
+
+// loadScript runs the script in its main state and in one state per thread, in wrk's order:
+// the script, then setup(thread) for each thread in the main state, then init(args) in each
+// thread's state. The threads' addresses and static requests come from their states.
+func loadScript(cfg *cli.Config, addr netip.AddrPort, stdout io.Writer) (*script.Main, []engine.Thread, error) {
+	t := cfg.Target
+	port := ""
+	if t.PortGiven {
+		port = strconv.Itoa(t.Port)
+	}
+	headers := make([]h1.Field, len(cfg.Headers))
+	for i, h := range cfg.Headers {
+		headers[i] = h1.Field{Name: h.Name, Value: h.Value}
+	}
+	m, err := script.Load(script.Options{
+		Path:        cfg.Script,
+		Args:        append([]string{t.Raw}, cfg.ScriptArgs...),
+		AllowRead:   cfg.AllowRead,
+		Target:      script.Target{Scheme: t.Scheme, Host: t.Host, Port: port, Path: t.RequestURI, Headers: headers, URL: t.Raw},
+		HookTimeout: cfg.ScriptTimeout,
+		MemoryLimit: cfg.ScriptMemory,
+		Stdout:      stdout,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	states := make([]*script.Thread, cfg.Threads)
+	for i := range states {
+		if states[i], err = m.NewThread(i, addr); err != nil {
+			m.Close()
+			return nil, nil, err
+		}
+	}
+	if err := m.Setup(states); err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	threads := make([]engine.Thread, cfg.Threads)
+	for i, st := range states {
+		if err := st.Init(); err != nil {
+			m.Close()
+			return nil, nil, err
+		}
+		threads[i] = engine.Thread{Addr: st.Addr(), Script: st}
+		if !st.HasRequest() {
+			if threads[i].Request, threads[i].Heads, err = st.StaticRequest(); err != nil {
+				m.Close()
+				return nil, nil, err
+			}
+		}
+	}
+	return m, threads, nil
+}
+
+// done calls the script's done(summary, latency, requests).
+func done(m *script.Main, res *stats.Result) error {
+	if !m.HasDone() {
+		return nil
+	}
+	e := res.Errors
+	sum := script.Summary{
+		Duration: res.Elapsed, Requests: res.Requests, Bytes: res.Bytes,
+		Connect: e.Connect, Read: e.Read, Write: e.Write, Status: e.Status, Timeout: e.Timeout,
+	}
+	return m.Done(sum, scriptStats{res.Latency}, scriptStats{res.Rate})
+}
+
+// scriptStats gives a histogram the shape of wrk's stats objects.
+type scriptStats struct{ *stats.Histogram }
+
+// Distinct is #stats: how many distinct values were recorded (HdrHistogram buckets).
+func (s scriptStats) Distinct() int64 {
+	var n int64
+	for _, bar := range s.HDR().Distribution() {
+		if bar.Count > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// ValueAt is stats(i+1): the i-th distinct value, ascending, and how often it was recorded.
+func (s scriptStats) ValueAt(i int64) (value, count int64) {
+	for _, bar := range s.HDR().Distribution() {
+		if bar.Count == 0 {
+			continue
+		}
+		if i == 0 {
+			return bar.From, bar.Count
+		}
+		i--
+	}
+	return 0, 0
+}

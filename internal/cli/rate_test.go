@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRateRequestsAndScriptFlags(t *testing.T) {
+	cfg, _ := mustParse(t, split("-R 2k -U -n 1M --allow-read /tmp --allow-read ./data --script-timeout 5ms --script-memory 16M "+url)...)
+	if cfg.Rate != 2000 || !cfg.Uncorrected || !cfg.Latency || cfg.Requests != 1_000_000 {
+		t.Errorf("rate %v, -U %v, latency %v, requests %d", cfg.Rate, cfg.Uncorrected, cfg.Latency, cfg.Requests)
+	}
+	if cfg.Duration != MaxDuration {
+		t.Errorf("-n without -d runs until done, got duration %v", cfg.Duration)
+	}
+	if len(cfg.AllowRead) != 2 || cfg.AllowRead[1] != "./data" {
+		t.Errorf("allow-read %q", cfg.AllowRead)
+	}
+	if cfg.ScriptTimeout != 5*time.Millisecond || cfg.ScriptMemory != 16<<20 {
+		t.Errorf("script timeout %v memory %d", cfg.ScriptTimeout, cfg.ScriptMemory)
+	}
+	cfg, _ = mustParse(t, split("-n 10 -d 2s "+url)...)
+	if cfg.Duration != 2*time.Second {
+		t.Errorf("-n with -d keeps -d: %v", cfg.Duration)
+	}
+}
+
+func TestRateErrors(t *testing.T) {
+	for args, want := range map[string]string{
+		"-R 0 " + url:                    "-R/--rate",
+		"-R abc " + url:                  "-R/--rate",
+		"-R 99999999999999999999 " + url: "-R/--rate",
+		"-U " + url:                      "needs -R/--rate",
+		"-n 0 " + url:                    "-n/--requests",
+		"-n -5 " + url:                   "-n/--requests",
+		"--script-timeout 0 " + url:      "--script-timeout",
+		"--script-memory 1k " + url:      "--script-memory",
+		"--script-memory 1000G " + url:   "--script-memory",
+	} {
+		_, _, err := Parse(split(args))
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: error %v, want one line naming %s", args, err, want)
+		}
+	}
+}
