@@ -5,7 +5,7 @@ export GOTOOLCHAIN := go1.26.11
 GO ?= go
 BIN := bin/volley
 
-.PHONY: all build demo test vet fmt-check bench compare clean
+.PHONY: all build demo test accuracy vet fmt-check bench compare clean
 all: build
 
 build:
@@ -14,9 +14,14 @@ build:
 demo: build
 	./$(BIN) demo
 
-# The whole suite: formatting, vet, unit and integration tests (fuzz seed corpora run as tests).
+# The whole suite: formatting, vet, unit and integration tests (fuzz seed corpora run as tests),
+# then the latency and rate accuracy checks, alone, since they time a real target.
 test: fmt-check vet build
 	$(GO) test -count=1 ./...
+	$(MAKE) accuracy
+
+accuracy:
+	$(GO) test -count=1 -p 1 -tags accuracy -run '^TestAccuracy' ./internal/engine/
 
 vet:
 	$(GO) vet ./...

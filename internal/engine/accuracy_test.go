@@ -46,19 +46,16 @@ func TestAccuracyRateIsKeptWithoutBursts(t *testing.T) {
 // p50 of what volley measured against a target that answers after exactly d: never below d,
 // and within 2% of the delay the target actually produced plus the loopback round trip.
 func TestAccuracyKnownLatency(t *testing.T) {
+	// The loopback round trip: one connection, no delay, measured the same way.
+	base := startServer(t, testserver.Options{})
+	rtt := time.Duration(runFor(t, config(t, base.Addr(), 1, 1, time.Second, request(t, "GET", "/"))).Latency.Percentile(50)) * time.Microsecond
 	for _, tc := range []struct {
 		conns int
 		rate  float64
 	}{{1, 0}, {100, 0}, {1, 50}, {100, 2000}} {
-		// The round trip without delay, measured the same way.
-		base := startServer(t, testserver.Options{})
-		cfg := config(t, base.Addr(), 1, tc.conns, time.Second, request(t, "GET", "/"))
-		cfg.Rate = tc.rate
-		rtt := time.Duration(runFor(t, cfg).Latency.Percentile(50)) * time.Microsecond
-
 		const delay = 10 * time.Millisecond
 		srv := startServer(t, testserver.Options{Delay: delay})
-		cfg = config(t, srv.Addr(), 1, tc.conns, 2*time.Second, request(t, "GET", "/"))
+		cfg := config(t, srv.Addr(), 1, tc.conns, 2*time.Second, request(t, "GET", "/"))
 		cfg.Rate = tc.rate
 		res := runFor(t, cfg)
 		noErrors(t, res)

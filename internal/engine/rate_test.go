@@ -79,4 +79,3 @@ func TestPipelinedCountsAreExact(t *testing.T) {
 		t.Fatalf("-n 300 with batches of 3: %d", res.Requests)
 	}
 }
-

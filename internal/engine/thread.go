@@ -38,7 +38,7 @@ type thread struct {
 	buf    []byte
 	rec    *stats.Recorder
 	timers timerHeap
-	base   time.Time
+	base   int64 // nanotime at the run's start
 
 	timeout   int64
 	sweepEach int64
@@ -135,7 +135,7 @@ func (t *thread) modify(fd int, events uint32, idx, gen int32) {
 }
 
 // now is the monotonic time since the run started.
-func (t *thread) now() int64 { return int64(time.Since(t.base)) }
+func (t *thread) now() int64 { return nanotime() - t.base }
 
 func (t *thread) run(start, deadline time.Time) {
 	runtime.LockOSThread()
@@ -144,7 +144,7 @@ func (t *thread) run(start, deadline time.Time) {
 		// Wake-ups on time: the default 50 µs timer slack would show up as pacing error.
 		_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
 	}
-	t.base = start
+	t.base = nanotime() - int64(time.Since(start))
 	end := int64(deadline.Sub(start))
 	t.rec.Tick(0)
 	t.nextTick = int64(stats.RateInterval)

@@ -58,10 +58,15 @@ type conn struct {
 	served   int // responses decided on this connection (CloseEvery)
 	deadline time.Duration
 	timer    *time.Timer
+	stamp    *stampedReader // kernel receive times, when arrivals or delays are measured
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
-	return &conn{s: s, nc: nc, buf: make([]byte, initialBuf), deadline: noDeadline, now: s.since()}
+	c := &conn{s: s, nc: nc, buf: make([]byte, initialBuf), deadline: noDeadline, now: s.since()}
+	if s.opts.RecordArrivals || s.opts.Delay > 0 {
+		c.stamp = newStampedReader(nc)
+	}
+	return c
 }
 
 func (c *conn) serve() {
@@ -165,8 +170,19 @@ func (c *conn) fill() error {
 		if err := c.setDeadline(); err != nil {
 			return err
 		}
-		n, err := c.nc.Read(c.buf[c.w:])
-		c.now = c.s.since()
+		var n int
+		var err error
+		if c.stamp != nil {
+			var at time.Time
+			n, at, err = c.stamp.read(c.buf[c.w:])
+			c.now = c.s.since()
+			if !at.IsZero() {
+				c.now -= max(time.Since(at), 0)
+			}
+		} else {
+			n, err = c.nc.Read(c.buf[c.w:])
+			c.now = c.s.since()
+		}
 		if n > 0 {
 			c.w += n
 			return nil

@@ -1,0 +1,158 @@
+package app
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startNginx runs Debian's nginx on a loopback port with one worker, or skips the test.
+func startNginx(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		t.Skip("nginx not installed (apt-get install -y nginx-light); .ci/run installs it")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	for _, d := range []string{"logs", "tmp"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	conf := fmt.Sprintf(`worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/logs/error.log warn;
+daemon off;
+events { worker_connections 1024; }
+http {
+  access_log off; keepalive_requests 100000000;
+  client_body_temp_path %[1]s/tmp/body; proxy_temp_path %[1]s/tmp/proxy;
+  fastcgi_temp_path %[1]s/tmp/fcgi; uwsgi_temp_path %[1]s/tmp/uwsgi; scgi_temp_path %[1]s/tmp/scgi;
+  server {
+    listen 127.0.0.1:%[2]d;
+    location = /hello { default_type text/plain; return 200 "hello\n"; }
+    location / { default_type text/plain; return 404 "no\n"; }
+  }
+}
+`, dir, port)
+	cfgPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-p", dir, "-c", cfgPath)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i == 50 {
+			t.Fatalf("nginx did not start: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "http://" + addr
+}
+
+func runWrk(t *testing.T, args ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("wrk")
+	if err != nil {
+		t.Skip("wrk not installed (apt-get install -y wrk); .ci/run installs it")
+	}
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk %q: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+var numbers = regexp.MustCompile(`-?\d+(\.\d+)?(us|ms|s|m|h|k|M|G|KB|MB|GB|B|%)?`)
+
+// shape is a report with every number replaced, so that two runs' layouts can be compared.
+func shape(report string) []string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(report, "\n"), "\n") {
+		lines = append(lines, numbers.ReplaceAllStringFunc(l, func(m string) string {
+			return strings.Repeat("#", len(m))
+		}))
+	}
+	return lines
+}
+
+// TestReportMatchesWrk runs real wrk and volley against real nginx with the same flags: the
+// reports must have the same lines, in the same order, with the same column alignment.
+func TestReportMatchesWrk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs nginx and wrk")
+	}
+	base := startNginx(t)
+	for _, tc := range []struct {
+		args []string
+		path string
+	}{
+		{[]string{"-t1", "-c4", "-d1s"}, "/hello"},
+		{[]string{"-t2", "-c8", "-d1s", "--latency"}, "/hello"},
+		{[]string{"-t1", "-c2", "-d1s"}, "/missing"}, // Non-2xx line
+	} {
+		args := append(append([]string{}, tc.args...), base+tc.path)
+		wrkOut := runWrk(t, args...)
+		code, volleyOut, errs := runApp(args...)
+		if code != 0 {
+			t.Fatalf("volley %q: exit %d: %s", args, code, errs)
+		}
+		w, v := shape(wrkOut), shape(volleyOut)
+		if len(w) != len(v) {
+			t.Errorf("%q: wrk printed %d lines, volley %d\nwrk:\n%s\nvolley:\n%s", args, len(w), len(v), wrkOut, volleyOut)
+			continue
+		}
+		for i := range w {
+			// Number widths differ between runs; alignment is the line's length and the
+			// positions of its words.
+			if len(w[i]) != len(v[i]) && !strings.HasPrefix(strings.TrimSpace(w[i]), "#") {
+				t.Errorf("%q line %d:\nwrk    %q\nvolley %q", args, i+1, strings.Split(wrkOut, "\n")[i], strings.Split(volleyOut, "\n")[i])
+			}
+			if strings.Join(strings.Fields(strings.ReplaceAll(w[i], "#", "")), " ") != strings.Join(strings.Fields(strings.ReplaceAll(v[i], "#", "")), " ") {
+				t.Errorf("%q line %d words differ:\nwrk    %q\nvolley %q", args, i+1, strings.Split(wrkOut, "\n")[i], strings.Split(volleyOut, "\n")[i])
+			}
+		}
+	}
+}
+
+// TestScriptsRunInBoth runs the same Lua scripts under wrk and volley against nginx: both
+// complete requests without errors.
+func TestScriptsRunInBoth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs nginx and wrk")
+	}
+	base := startNginx(t)
+	for _, s := range []string{"static.lua", "format-counter.lua", "response-header.lua"} {
+		path := filepath.Join("..", "..", "bench", "scripts", s)
+		args := []string{"-t1", "-c4", "-d500ms", "-s", path, base + "/hello"}
+		wrkOut := runWrk(t, append([]string{"-t1", "-c4", "-d1s", "-s", path, base + "/hello"})...)
+		code, out, errs := runApp(args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", s, code, errs)
+		}
+		for name, o := range map[string]string{"wrk": wrkOut, "volley": out} {
+			if !regexp.MustCompile(`\n  [1-9]\d* requests in`).MatchString(o) || strings.Contains(o, "errors") || strings.Contains(o, "Non-2xx") {
+				t.Errorf("%s under %s:\n%s", s, name, o)
+			}
+		}
+	}
+}
