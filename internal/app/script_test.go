@@ -53,7 +53,7 @@ func TestScriptErrorsAreOneLine(t *testing.T) {
 		"endless request": {"request = function() while true do end end", ExitUsage, "script.lua"},
 		"header injection": {`request = function() return wrk.format("GET", "/", {["X-A"] = "a\r\nX-Evil: 1"}) end`,
 			ExitUsage, "X-A"},
-		"file read": {`local f, err = io.open("/etc/passwd") assert(f, err)`, ExitUsage, "--allow-read"},
+		"file read":  {`local f, err = io.open("/etc/passwd") assert(f, err)`, ExitUsage, "--allow-read"},
 		"os.execute": {`os.execute("true")`, ExitUsage, "script.lua:1:"},
 	} {
 		t.Run(name, func(t *testing.T) {
