@@ -144,7 +144,7 @@ func TestScriptsRunInBoth(t *testing.T) {
 	for _, s := range []string{"static.lua", "format-counter.lua", "response-header.lua"} {
 		path := filepath.Join("..", "..", "bench", "scripts", s)
 		args := []string{"-t1", "-c4", "-d500ms", "-s", path, base + "/hello"}
-		wrkOut := runWrk(t, append([]string{"-t1", "-c4", "-d1s", "-s", path, base + "/hello"})...)
+		wrkOut := runWrk(t, "-t1", "-c4", "-d1s", "-s", path, base+"/hello")
 		code, out, errs := runApp(args...)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", s, code, errs)
