@@ -127,14 +127,24 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	return ExitOK
 }
 
+// memoryBudget bounds what a hostile server can make volley hold over all connections at once:
+// partial header sections and, for a script's response(), kept headers and bodies.
+const memoryBudget = 1 << 30
+
 func limits(cfg *cli.Config) h1.Limits {
 	l := h1.DefaultLimits()
+	share := max(memoryBudget/cfg.Connections, 4<<10)
 	if cfg.MaxHeaderBytes > 0 {
 		l.MaxHeaderBytes = cfg.MaxHeaderBytes
+	}
+	if l.MaxHeaderBytes == h1.DefaultLimits().MaxHeaderBytes {
+		// The default shrinks with very many connections; an explicit flag is obeyed.
+		l.MaxHeaderBytes = min(l.MaxHeaderBytes, share)
 	}
 	if cfg.MaxHeaders > 0 {
 		l.MaxHeaders = cfg.MaxHeaders
 	}
+	l.MaxBodyKeep = min(l.MaxBodyKeep, share)
 	return l
 }
 

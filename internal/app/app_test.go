@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"volley/internal/cli"
 	"volley/internal/testserver"
 )
 
@@ -201,4 +202,21 @@ func TestInterruptStillReports(t *testing.T) {
 		t.Errorf("took %v to stop after SIGINT", took)
 	}
 	assertReport(t, out.String())
+}
+
+func TestLimitsShrinkWithConnections(t *testing.T) {
+	for _, tc := range []struct {
+		conns, flag, wantHeader, wantBody int
+	}{
+		{10, 64 << 10, 64 << 10, 1 << 20},
+		{100_000, 64 << 10, 10737, 10737},
+		{1_000_000, 64 << 10, 4 << 10, 4 << 10},
+		{1_000_000, 128 << 10, 128 << 10, 4 << 10}, // an explicit flag is obeyed
+	} {
+		l := limits(&cli.Config{Connections: tc.conns, MaxHeaderBytes: tc.flag, MaxHeaders: 256})
+		if l.MaxHeaderBytes != tc.wantHeader || l.MaxBodyKeep != tc.wantBody {
+			t.Errorf("-c %d --max-header-bytes %d: header %d body %d, want %d %d",
+				tc.conns, tc.flag, l.MaxHeaderBytes, l.MaxBodyKeep, tc.wantHeader, tc.wantBody)
+		}
+	}
 }
