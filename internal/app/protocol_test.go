@@ -1,0 +1,83 @@
+package app
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"volley/internal/testserver"
+)
+
+func TestHeadRequestsDoNotHang(t *testing.T) {
+	srv := startTarget(t)
+	s := writeScript(t, `wrk.method = "HEAD"`)
+	code, out, errs := runApp("-t1", "-c2", "-d300ms", "-s", s, srv.URL()+"/bytes/1000")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	assertReport(t, out)
+	if strings.Contains(out, "errors") || strings.HasPrefix(out, "  0 requests") {
+		t.Fatalf("HEAD must complete without a body:\n%s", out)
+	}
+}
+
+func TestIPv6Loopback(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skip("no IPv6 loopback here")
+	}
+	ln.Close()
+	srv, err := testserver.Start(testserver.Options{Addr: "[::1]:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	code, out, errs := runApp("-t1", "-c2", "-d200ms", "http://"+srv.Addr()+"/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	assertReport(t, out)
+	if srv.Requests() == 0 {
+		t.Fatal("no requests reached [::1]")
+	}
+}
+
+func TestHTTPSVerifiesUnlessInsecure(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello\n")
+	}))
+	srv.EnableHTTP2 = false
+	srv.StartTLS()
+	defer srv.Close()
+
+	code, out, errs := runApp("-t1", "-c2", "-d300ms", srv.URL+"/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "  0 requests in") || !strings.Contains(out, "certificate") {
+		t.Fatalf("a self-signed certificate must fail verification, with the reason shown:\n%s", out)
+	}
+	code, out, errs = runApp("-k", "-t1", "-c2", "-d300ms", srv.URL+"/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Contains(out, "  0 requests in") || strings.Contains(out, "Socket errors") {
+		t.Fatalf("-k skips verification:\n%s", out)
+	}
+}
+
+func TestNoBodyStatuses(t *testing.T) {
+	for _, status := range []string{"204", "304"} {
+		srv := startTarget(t)
+		code, out, errs := runApp("-t1", "-c2", "-d200ms", srv.URL()+"/status/"+status)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		if strings.Contains(out, "errors") || strings.Contains(out, "  0 requests") {
+			t.Fatalf("status %s:\n%s", status, out)
+		}
+	}
+}
