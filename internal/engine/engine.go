@@ -51,6 +51,12 @@ type Config struct {
 	Rate        float64 // requests per second over all connections; 0: each connection as fast as it can
 	Requests    uint64  // stop after exactly this many requests (each answered or failed); 0: no limit
 	Live        *Live   // optional counters for progress, updated about every 100 ms
+
+	// A shard of a distributed run paces its connections as part of the whole test, so that
+	// the send times of all shards together are evenly spaced: Rate is then the whole test's
+	// rate, ShardFirst the global index of this process's first connection and
+	// ShardConnections the connections of all shards (0: this process is the whole test).
+	ShardFirst, ShardConnections int
 }
 
 // Live is what a run has done so far, for a progress display.

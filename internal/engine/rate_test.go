@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -77,5 +78,31 @@ func TestPipelinedCountsAreExact(t *testing.T) {
 	res = runFor(t, cfg)
 	if res.Requests != 300 {
 		t.Fatalf("-n 300 with batches of 3: %d", res.Requests)
+	}
+}
+
+// Shards of one test, run at once against one target, send on one evenly spaced schedule:
+// each shard's schedule interleaves with the others' as if one process sent everything.
+func TestShardSchedulesInterleave(t *testing.T) {
+	const rate, conns, shards = 400, 8, 3
+	var all []time.Duration
+	first := 0
+	for i := 0; i < shards; i++ {
+		n := ConnectionsFor(i, shards, conns)
+		for j := 0; j < n; j++ {
+			s := newSchedule(first+j, conns, rate)
+			for k := 0; k < 50; k++ {
+				all = append(all, time.Duration(s.due()))
+				s.advance(1)
+			}
+		}
+		first += n
+	}
+	slices.Sort(all)
+	gap := time.Second / rate
+	for i := 1; i < len(all); i++ {
+		if d := all[i] - all[i-1]; d < gap-time.Microsecond || d > gap+time.Microsecond {
+			t.Fatalf("send %d: gap %v, want %v", i, d, gap)
+		}
 	}
 }

@@ -90,7 +90,11 @@ func newThread(cfg *Config, i int, first int, stopfd int, stopping *atomic.Bool,
 		t.conns[j].idx = int32(j)
 		t.conns[j].parser.Init(cfg.Limits)
 		if cfg.Rate > 0 {
-			t.conns[j].sched = newSchedule(first+j, cfg.Connections, cfg.Rate)
+			total := cfg.Connections
+			if cfg.ShardConnections > 0 {
+				total = cfg.ShardConnections
+			}
+			t.conns[j].sched = newSchedule(cfg.ShardFirst+first+j, total, cfg.Rate)
 		}
 		if t.spec.Script != nil && t.spec.Script.HasResponse() {
 			t.conns[j].parser.SetCapture(true)
