@@ -33,6 +33,7 @@ const (
 	ExitOK      = 0
 	ExitUsage   = 1 // invalid invocation, or a script that fails to load
 	ExitNoStart = 2 // the run could not start: resolve, connect, descriptors
+	// ExitThreshold (3, outputs.go): a --fail-on condition failed.
 )
 
 // Main runs volley with args (without argv[0]) and returns the exit code.
@@ -49,6 +50,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case cli.CmdVersion:
 		fmt.Fprintf(stdout, "volley %s [epoll] (wrk-compatible load generator)\n", Version)
 		return ExitOK
+	case cli.CmdMerge:
+		return runMerge(cfg, stdout, stderr)
 	case cli.CmdDemo:
 		srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
 		if err != nil {
@@ -60,7 +63,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
 			return ExitNoStart
 		}
-		fmt.Fprintf(stdout, "volley demo: built-in target at %s (loopback only)\n", srv.URL())
+		fmt.Fprintf(textOutput(cfg, stdout, stderr), "volley demo: built-in target at %s (loopback only)\n", srv.URL())
 	}
 	return run(cfg, stdout, stderr)
 }
@@ -90,9 +93,18 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	if cfg.Target.Scheme == "https" {
 		ecfg.TLS = tlsConfig(cfg)
 	}
+	outs, err := openOutputs(cfg, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		return ExitUsage
+	}
+	defer outs.close()
+	// The text report, and what scripts print, go to stderr when JSON takes stdout.
+	text := textOutput(cfg, stdout, stderr)
+
 	var sm *script.Main
 	if cfg.Script != "" {
-		if sm, ecfg.Threads, err = loadScript(cfg, addr, stdout); err != nil {
+		if sm, ecfg.Threads, err = loadScript(cfg, addr, text); err != nil {
 			fmt.Fprintln(stderr, oneLine(err.Error()))
 			return ExitUsage
 		}
@@ -106,14 +118,21 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 
 	run := report.Run{URL: cfg.Target.Raw, Threads: cfg.Threads, Connections: cfg.Connections,
 		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
-	report.WriteBanner(stdout, run)
+	report.WriteBanner(text, run)
+	var stopProgress func()
+	ecfg.Live, stopProgress = startProgress(cfg, stderr)
 	res, err := engine.Run(ctx, ecfg)
+	stopProgress()
 	if err != nil {
 		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
 		return ExitNoStart
 	}
 	run.Lag = res.Lag
-	report.WriteText(stdout, run, res.Result)
+	report.WriteText(text, run, res.Result)
+	if err := outs.write(runConfig(cfg), res.Result); err != nil {
+		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		return ExitUsage
+	}
 	if res.ScriptErr != nil {
 		fmt.Fprintln(stderr, oneLine(res.ScriptErr.Error()))
 		return ExitUsage
@@ -123,6 +142,9 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, oneLine(err.Error()))
 			return ExitUsage
 		}
+	}
+	if checkThresholds(cfg, res.Result, text) {
+		return ExitThreshold
 	}
 	return ExitOK
 }

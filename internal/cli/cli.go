@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"volley/internal/target"
+	"volley/internal/threshold"
 )
 
 // Command is what the invocation asks for.
@@ -16,6 +17,7 @@ const (
 	CmdHelp                   // print Usage() and exit 0
 	CmdVersion                // print the version and exit 0
 	CmdDemo                   // start the built-in target and benchmark it; Config.Target is nil
+	CmdMerge                  // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
 )
 
 // Config is a validated run. Nothing in it needs checking again.
@@ -38,6 +40,14 @@ type Config struct {
 	AllowRead     []string      // --allow-read: roots under which scripts may read files
 	ScriptTimeout time.Duration // --script-timeout: CPU time per request/response/delay hook call
 	ScriptMemory  int64         // --script-memory: bytes for all of a script's state
+
+	// Outputs besides the text report, written after the run.
+	JSON       string           // --json: the JSON result's file, "-" for stdout (the text report then goes to stderr)
+	HTML       string           // --html: the HTML report's file
+	HDRLog     string           // --hdr-log: the HdrHistogram interval log's file
+	FailOn     []threshold.Expr // --fail-on, in order given: exit 3 unless all hold
+	Quiet      bool             // --quiet: no live progress line
+	MergeFiles []string         // CmdMerge: the JSON results to merge, in order given
 }
 
 // Bounds on the flags.
@@ -53,6 +63,7 @@ const (
 	MinScriptTimeout, MaxScriptTimeout   = time.Millisecond, time.Minute
 	MinScriptMemory, MaxScriptMemory     = 1 << 20, 64 << 30
 	MaxAllowRead                         = 100
+	MaxFailOn                            = 100 // --fail-on flags
 )
 
 // UsageError is an invalid invocation: print Error() (one line, already

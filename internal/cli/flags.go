@@ -33,7 +33,16 @@ var flagDefs = []flagDef{
 	{0, "allow-read", true},
 	{0, "script-timeout", true},
 	{0, "script-memory", true},
+	{0, "json", true},
+	{0, "html", true},
+	{0, "hdr-log", true},
+	{0, "fail-on", true},
+	{0, "quiet", false},
 }
+
+// mergeFlags are the flags that apply to "volley merge"; the others are
+// about running a load and are rejected there.
+var mergeFlags = map[string]bool{"latency": true, "json": true, "html": true, "hdr-log": true, "fail-on": true, "quiet": true, "help": true, "version": true}
 
 // displayName is how messages name a flag: "-c/--connections" or "--max-headers".
 func displayName(long string) string {
@@ -51,8 +60,10 @@ type rawFlags struct {
 	connections, duration, threads, script, timeout string
 	maxHeaderBytes, maxHeaders                      string
 	rate, requests, scriptTimeout, scriptMemory     string
-	headers, allowRead                              []string
+	json, html, hdrLog                              string
+	headers, allowRead, failOn                      []string
 	latency, insecure, version, help, uLatency      bool
+	quiet                                           bool
 }
 
 // defaults for a run and for "volley demo".
@@ -86,6 +97,11 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringArrayVar(&v.allowRead, "allow-read", nil, "")
 	fs.StringVar(&v.scriptTimeout, "script-timeout", defaults.scriptTimeout, "")
 	fs.StringVar(&v.scriptMemory, "script-memory", defaults.scriptMemory, "")
+	fs.StringVar(&v.json, "json", "", "")
+	fs.StringVar(&v.html, "html", "", "")
+	fs.StringVar(&v.hdrLog, "hdr-log", "", "")
+	fs.StringArrayVar(&v.failOn, "fail-on", nil, "")
+	fs.BoolVar(&v.quiet, "quiet", false, "")
 	return fs
 }
 

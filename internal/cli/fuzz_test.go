@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ func FuzzParseArgs(f *testing.F) {
 	for _, s := range []string{
 		"http://localhost/", "-t4\x00-c100\x00-d30s\x00http://h/", "demo\x00-c\x00x",
 		"-H\x00X: 1\x00--\x00http://h/\x00a", "--bogus\x00-h", "-Ltest.v", "--max-h\x003",
+		"merge\x00--json\x00-\x00a.json", "--fail-on\x00p99<5xs\x00http://h/", "--json=x\x00--html\x00x\x00http://h/",
 	} {
 		f.Add(s)
 	}
@@ -41,6 +43,10 @@ func FuzzParseArgs(f *testing.F) {
 			if cfg.Target != nil || len(cfg.ScriptArgs) != 0 {
 				t.Fatalf("Parse(%q): demo with a target", args)
 			}
+		case CmdMerge:
+			if cfg.Target != nil || len(cfg.MergeFiles) == 0 || slices.Contains(cfg.MergeFiles, "") {
+				t.Fatalf("Parse(%q): merge of %q", args, cfg.MergeFiles)
+			}
 		default:
 			t.Fatalf("Parse(%q): command %v", args, cmd)
 		}
@@ -57,7 +63,9 @@ func checkConfig(t *testing.T, args []string, c *Config) {
 		c.Timeout >= MinTimeout && c.Timeout <= MaxTimeout &&
 		c.MaxHeaderBytes >= MinMaxHeaderBytes && c.MaxHeaderBytes <= MaxMaxHeaderBytes &&
 		c.MaxHeaders >= MinMaxHeaders && c.MaxHeaders <= MaxMaxHeaders &&
-		len(c.Headers) <= MaxHeaderArgs && !strings.Contains(c.Script, "\x00")
+		len(c.Headers) <= MaxHeaderArgs && !strings.Contains(c.Script, "\x00") &&
+		len(c.FailOn) <= MaxFailOn && !strings.Contains(c.JSON+c.HTML+c.HDRLog, "\x00") &&
+		(c.HTML != "-" && c.HDRLog != "-")
 	if !ok {
 		t.Fatalf("Parse(%q) accepted an out-of-bounds config %+v", args, c)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -9,17 +10,21 @@ import (
 	"github.com/spf13/pflag"
 
 	"volley/internal/target"
+	"volley/internal/threshold"
 )
 
 // Parse reads the command line (without argv[0]). Flags may come before or
 // after the URL, as with GNU getopt; "--" ends them. The first positional
 // is the URL, the rest are script arguments. "volley demo [flags]" takes
-// the same flags and no URL. -h/--help and -v/--version win over any other
-// error. Every error is a *UsageError.
+// the same flags and no URL. "volley merge [flags] <file>..." takes the
+// output flags (mergeFlags) and result files. -h/--help and -v/--version win
+// over any other error. Every error is a *UsageError.
 func Parse(args []string) (*Config, Command, error) {
 	cmd, defaults := CmdRun, runDefaults
 	if len(args) > 0 && args[0] == "demo" {
 		cmd, defaults, args = CmdDemo, demoDefaults, args[1:]
+	} else if len(args) > 0 && args[0] == "merge" {
+		cmd, args = CmdMerge, args[1:]
 	}
 
 	// First a lenient pass that only looks for -h and -v, skipping unknown
@@ -49,11 +54,16 @@ func Parse(args []string) (*Config, Command, error) {
 	}
 
 	positional := fs.Args()
-	if cmd == CmdDemo {
+	switch cmd {
+	case CmdDemo:
 		if len(positional) > 0 {
 			return nil, cmd, usageErrorf("demo takes no URL (it benchmarks its own built-in server), got " + quote(positional[0]))
 		}
-	} else {
+	case CmdMerge:
+		if err := mergeConfig(cfg, fs, positional); err != nil {
+			return nil, cmd, err
+		}
+	default:
 		if len(positional) == 0 {
 			return nil, cmd, usageErrorf("missing URL (usage: volley <options> <url>; see volley -h)")
 		}
@@ -178,7 +188,69 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	if cfg.Connections < cfg.Threads {
 		return nil, usageErrorf("connections must be ≥ threads (-c " + strconv.Itoa(cfg.Connections) + ", -t " + strconv.Itoa(cfg.Threads) + ")")
 	}
+	if err := v.outputs(cfg, fs); err != nil {
+		return nil, err
+	}
 	return cfg, nil
+}
+
+// outputs validates the output flags: file names, and --fail-on expressions,
+// which are parsed now so that a typo fails before the run, not after it.
+func (v *rawFlags) outputs(cfg *Config, fs *pflag.FlagSet) error {
+	files := []struct {
+		long, name string
+		to         *string
+	}{{"json", v.json, &cfg.JSON}, {"html", v.html, &cfg.HTML}, {"hdr-log", v.hdrLog, &cfg.HDRLog}}
+	seen := map[string]string{}
+	for _, f := range files {
+		if !fs.Changed(f.long) {
+			continue
+		}
+		switch {
+		case f.name == "" || strings.IndexByte(f.name, 0) >= 0:
+			return invalidFlag(f.long, f.name, "not a file name")
+		case f.name == "-" && f.long != "json":
+			return invalidFlag(f.long, f.name, "only --json can write to standard output")
+		}
+		key := filepath.Clean(f.name)
+		if other, ok := seen[key]; ok {
+			return usageErrorf("--" + other + " and --" + f.long + " both write " + quote(f.name))
+		}
+		seen[key] = f.long
+		*f.to = f.name
+	}
+	if len(v.failOn) > MaxFailOn {
+		return usageErrorf("too many --fail-on flags (" + strconv.Itoa(len(v.failOn)) + ", at most " + strconv.Itoa(MaxFailOn) + ")")
+	}
+	for _, s := range v.failOn {
+		e, err := threshold.Parse(s)
+		if err != nil {
+			return invalidFlag("fail-on", s, err.Error())
+		}
+		cfg.FailOn = append(cfg.FailOn, e)
+	}
+	cfg.Quiet = v.quiet
+	return nil
+}
+
+// mergeConfig checks "volley merge": only the output flags, and at least
+// one result file.
+func mergeConfig(cfg *Config, fs *pflag.FlagSet, files []string) error {
+	for _, d := range flagDefs {
+		if fs.Changed(d.long) && !mergeFlags[d.long] {
+			return usageErrorf(displayName(d.long) + " does not apply to merge (it merges finished runs)")
+		}
+	}
+	if len(files) == 0 {
+		return usageErrorf("merge needs result files (usage: volley merge [options] <result.json>...; see volley -h)")
+	}
+	for _, f := range files {
+		if f == "" || strings.IndexByte(f, 0) >= 0 {
+			return usageErrorf("merge: " + quote(f) + " is not a file name")
+		}
+	}
+	cfg.MergeFiles = files
+	return nil
 }
 
 func invalidFlag(long, value, reason string) *UsageError {

@@ -7,6 +7,7 @@ func Usage() string {
 
 const usageText = `Usage: volley <options> <url> [script args...]
        volley demo [options]
+       volley merge [output options] <result.json>...
   Options:
     -c, --connections      <N>  Connections to keep open (10)
     -d, --duration         <T>  Duration of test (10s)
@@ -32,10 +33,23 @@ const usageText = `Usage: volley <options> <url> [script args...]
         --script-timeout   <T>  CPU time per request/response/delay call (100ms)
         --script-memory    <N>  Memory for a script's state (256M)
 
+        --json             <F>  Write the result as JSON to file F (- for stdout:
+                                the text report then goes to stderr)
+        --html             <F>  Write an HTML report with plots to file F
+        --hdr-log          <F>  Write an HdrHistogram interval log to file F
+        --fail-on          <E>  Exit 3 unless E holds, e.g. p99<50ms, errors<0.1%,
+                                rps>=1k (repeatable)
+        --quiet                 No live progress line on stderr
+
   Numeric arguments may include a SI unit (1k, 1M, 1G)
   Time arguments may include a time unit (2s, 2m, 2h, 100ms, 50us);
     fractions are allowed (1.5s, 0.5m) and a bare number is seconds
   Byte sizes use binary units (64k = 65536)
   Script args follow the URL; init(args) gets the URL as args[0]
   volley demo benchmarks a built-in local server (-t2 -c50 -d3s)
+  volley merge reports several --json results as one run (-L and the
+    output options apply)
+  --fail-on metrics: p50 p90 p99 p99.9 pNN mean max min stdev (with a
+    time unit), rps, requests, errors non2xx timeouts connect_errors
+    read_errors write_errors (a count or a %)
 `

@@ -43,11 +43,14 @@ func TestSeriesPerSecond(t *testing.T) {
 		t.Fatalf("interval %v, %d points, want 1s and 3", s.Interval, len(s.Points))
 	}
 	// Tick 10 (t = 1 s) closes second 0 with what happened up to then.
-	want := []Point{{Requests: 20, Errors: 1}, {Requests: 10, Errors: 1}, {Requests: 5}}
+	want := []struct {
+		requests, errors uint64
+		latencies        int64
+	}{{20, 1, 20}, {10, 1, 10}, {5, 0, 5}}
 	for i, w := range want {
 		p := s.Points[i]
-		if p.Requests != w.Requests || p.Errors != w.Errors || p.Latency.TotalCount() != int64(w.Requests) {
-			t.Errorf("point %d: %d requests %d errors %d latencies, want %d %d", i, p.Requests, p.Errors, p.Latency.TotalCount(), w.Requests, w.Errors)
+		if p.Requests != w.requests || p.Errors != w.errors || p.Latency.TotalCount() != w.latencies {
+			t.Errorf("point %d: %d requests %d errors %d latencies, want %+v", i, p.Requests, p.Errors, p.Latency.TotalCount(), w)
 		}
 	}
 	if p := s.Points[0].Latency.ValueAtPercentile(50); p != 100 {

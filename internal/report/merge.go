@@ -1,0 +1,79 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// MergeFiles reads JSON results (WriteJSON's) and merges them into one, as
+// if they had been one run: counts add, histograms merge exactly, time
+// series align by wall-clock second (see stats.Result.Merge). This is how
+// the results of several load generators make one distributed run.
+// Errors name the file: "b.json: latency: …".
+func MergeFiles(paths []string) (*Document, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no result files to merge")
+	}
+	docs := make([]*Document, 0, len(paths))
+	for _, p := range paths {
+		d, err := readFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", Escape(p), err)
+		}
+		docs = append(docs, d)
+	}
+	return Merge(docs), nil
+}
+
+func readFile(path string) (*Document, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is already in the message
+		}
+		return nil, err
+	}
+	d, err := ReadJSON(f)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		return nil, cerr
+	}
+	return d, err
+}
+
+// Merge merges documents into the first; it returns docs[0]. The merged
+// configuration is the runs' together: threads, connections and rate add,
+// duration and timeout are the longest, the URLs, scripts and header names
+// are those of any run (distinct URLs are listed, comma-separated).
+func Merge(docs []*Document) *Document {
+	out := docs[0]
+	c := &out.Config
+	c.Runs = max(c.Runs, 1)
+	urls := []string{c.URL}
+	for _, d := range docs[1:] {
+		o := &d.Config
+		out.Result.Merge(d.Result)
+		c.Threads += o.Threads
+		c.Connections += o.Connections
+		c.Rate += o.Rate
+		c.Duration = max(c.Duration, o.Duration)
+		c.Timeout = max(c.Timeout, o.Timeout)
+		c.Runs += max(o.Runs, 1)
+		if !slices.Contains(urls, o.URL) {
+			urls = append(urls, o.URL)
+		}
+		if c.Script == "" {
+			c.Script = o.Script
+		}
+		for _, h := range o.HeaderNames {
+			if !slices.Contains(c.HeaderNames, h) {
+				c.HeaderNames = append(c.HeaderNames, h)
+			}
+		}
+	}
+	c.URL = strings.Join(urls, ", ")
+	return out
+}
