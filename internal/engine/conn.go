@@ -319,7 +319,7 @@ func (t *thread) consume(c *conn, b []byte) {
 // responded records a complete response. It returns false when the connection is gone or the
 // thread must stop.
 func (t *thread) responded(c *conn) bool {
-	now := t.now()
+	now := max(t.seen, c.start) // never before its request: a guard, as a batch cannot answer its own sends
 	status := c.parser.Status()
 	t.rec.Response(status, micros(now-c.intended))
 	if t.rec.Uncorrected != nil {

@@ -45,6 +45,10 @@ type thread struct {
 	nextSweep int64
 
 	nextTick int64 // next Req/Sec sample
+	// seen is when epoll_wait reported the events being handled: the responses read now were
+	// in the socket buffers by then. Reading the clock again after each read would add the
+	// time spent on the batch's earlier connections to the later ones' latency.
+	seen int64
 
 	stopped   bool // the script called thread:stop()
 	scriptErr error
@@ -178,6 +182,7 @@ func (t *thread) run(start, deadline time.Time) {
 			t.scriptErr = fmt.Errorf("epoll_wait: %w", err)
 			break
 		}
+		t.seen = t.now()
 		for i := 0; i < n; i++ {
 			ev := &t.events[i]
 			switch ev.Fd {
