@@ -224,7 +224,7 @@ func TestAttackMemoryAcrossCalls(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	wantError(t, err, ErrMemory, "test.lua: memory quota exceeded: script state holds about")
-	if calls > 3*attackMem>>20 {
+	if calls > 2*attackMem>>20 {
 		t.Errorf("quota enforced only after %d MiB were kept", calls)
 	}
 	t.Logf("stopped after %d calls: %v", calls, err)

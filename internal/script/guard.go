@@ -180,8 +180,8 @@ func (s *state) measure() error {
 	if s.samples == nil {
 		s.samples = heapSamples()
 	}
-	_, objects := readHeap(s.samples)
-	s.m.heapAtWalk.Store(objects)
+	_, _, allocs := readHeap(s.samples)
+	s.m.allocsAtWalk.Store(allocs)
 	if total := s.m.scriptBytes(); total > s.m.opts.MemoryLimit {
 		return s.fail(ErrMemory, "memory quota exceeded: script state holds about "+
 			mib(total)+" (limit "+mib(s.m.opts.MemoryLimit)+")")

@@ -68,7 +68,7 @@ type Main struct {
 	wd        *watchdog
 	out       output
 
-	heapAtWalk atomic.Uint64 // heap objects at the last measurement of a state
+	allocsAtWalk atomic.Uint64 // bytes allocated by the program at the last measurement of a state
 
 	mu      sync.Mutex
 	states  atomic.Pointer[[]*state]
@@ -170,8 +170,8 @@ func Load(o Options) (*Main, error) {
 		return nil, err
 	}
 	m.proto = proto
-	_, objects := readHeap(heapSamples())
-	m.heapAtWalk.Store(objects)
+	_, _, allocs := readHeap(heapSamples())
+	m.allocsAtWalk.Store(allocs)
 	m.wd = newWatchdog(m)
 	s, err := m.newState(nil)
 	if err == nil {

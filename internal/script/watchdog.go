@@ -17,8 +17,8 @@ import (
 // the collector be slow to run, a collection is forced once the heap holds
 // twice the quota in new objects. Growth across many calls is caught by
 // measuring each state (sizeOfState) at the end of a call, on the state's
-// own goroutine: about once a second, and as soon as the heap has grown by
-// more than the quota has room for since the last measurement.
+// own goroutine: about once a second, and as soon as the program has
+// allocated more since the last measurement than the quota has room for.
 type watchdog struct {
 	m         *Main
 	tick      time.Duration
@@ -30,8 +30,9 @@ type watchdog struct {
 }
 
 const (
-	metricLive = "/gc/heap/live:bytes"
-	metricHeap = "/memory/classes/heap/objects:bytes"
+	metricLive   = "/gc/heap/live:bytes"
+	metricHeap   = "/memory/classes/heap/objects:bytes"
+	metricAllocs = "/gc/heap/allocs:bytes"
 )
 
 func newWatchdog(m *Main) *watchdog {
@@ -49,7 +50,7 @@ func newWatchdog(m *Main) *watchdog {
 }
 
 func heapSamples() []metrics.Sample {
-	return []metrics.Sample{{Name: metricLive}, {Name: metricHeap}}
+	return []metrics.Sample{{Name: metricLive}, {Name: metricHeap}, {Name: metricAllocs}}
 }
 
 func (w *watchdog) close() {
@@ -71,38 +72,37 @@ func (w *watchdog) run() {
 	}
 }
 
-func (w *watchdog) heap() (live, objects uint64) {
+func (w *watchdog) heap() (live, objects, allocs uint64) {
 	return readHeap(w.samples)
 }
 
-// readHeap returns the live heap as of the last collection and the bytes
-// of heap objects now (live and garbage).
-func readHeap(samples []metrics.Sample) (live, objects uint64) {
+// readHeap returns the live heap as of the last collection, the bytes of
+// heap objects now (live and garbage) and the bytes allocated since the
+// program started (which never decreases, whatever the collector does).
+func readHeap(samples []metrics.Sample) (live, objects, allocs uint64) {
 	metrics.Read(samples)
+	v := [3]uint64{}
 	for i, s := range samples {
-		if s.Value.Kind() != metrics.KindUint64 {
-			continue
-		}
-		if i == 0 {
-			live = s.Value.Uint64()
-		} else {
-			objects = s.Value.Uint64()
+		if s.Value.Kind() == metrics.KindUint64 && i < len(v) {
+			v[i] = s.Value.Uint64()
 		}
 	}
-	return live, objects
+	return v[0], v[1], v[2]
 }
 
 func (w *watchdog) check(now time.Time) {
 	states := w.m.allStates()
 	limit := uint64(w.m.opts.MemoryLimit)
-	live, objects := w.heap()
+	live, objects, allocs := w.heap()
 	known := uint64(max(w.m.scriptBytes(), 0))
-	// The heap (garbage included) grew more since the last measurement
-	// than the quota has room for: measure soon, not only once a second.
-	// A measurement, not the heap, decides: the growth may be garbage or
-	// the engine's.
-	last := w.m.heapAtWalk.Load()
-	urgent := objects > last && objects-last+known > limit
+	// Scripts cannot hold more than they held at the last measurement plus
+	// all that was allocated since: once that exceeds the quota, measure
+	// soon, not only once a second. Allocation is counted, not the heap, so
+	// a collection freeing garbage cannot hide the growth; a measurement,
+	// not the count, decides, since the allocation may be garbage or the
+	// engine's.
+	last := w.m.allocsAtWalk.Load()
+	urgent := allocs > last && allocs-last+known > limit
 	for _, s := range states {
 		g := &s.g
 		cost := time.Duration(g.walkCost.Load())
