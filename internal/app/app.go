@@ -90,6 +90,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		Rate:        cfg.Rate,
 		Requests:    cfg.Requests,
 	}
+	takeShare(cfg, &ecfg)
 	if cfg.Target.Scheme == "https" {
 		ecfg.TLS = tlsConfig(cfg)
 	}
@@ -118,6 +119,11 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 
 	run := report.Run{URL: cfg.Target.Raw, Threads: cfg.Threads, Connections: cfg.Connections,
 		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
+	late, err := waitForStart(ctx, cfg, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		return ExitNoStart
+	}
 	report.WriteBanner(text, run)
 	var stopProgress func()
 	ecfg.Live, stopProgress = startProgress(cfg, stderr)
@@ -129,7 +135,9 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 	run.Lag = res.Lag
 	report.WriteText(text, run, res.Result)
-	if err := outs.write(runConfig(cfg), res.Result); err != nil {
+	rc := runConfig(cfg)
+	rc.Shard, rc.LateStart = shardName(cfg), late
+	if err := outs.write(rc, res.Result); err != nil {
 		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
 		return ExitUsage
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,11 +181,7 @@ func TestInterruptStillReports(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "volley")
-	build := exec.Command("go", "build", "-o", bin, "volley/cmd/volley")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	srv := startTarget(t)
 	cmd := exec.Command(bin, "-t1", "-c2", "-d30s", srv.URL()+"/")
 	var out bytes.Buffer
@@ -219,4 +217,30 @@ func TestLimitsShrinkWithConnections(t *testing.T) {
 				tc.conns, tc.flag, l.MaxHeaderBytes, l.MaxBodyKeep, tc.wantHeader, tc.wantBody)
 		}
 	}
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// buildBinary builds cmd/volley once for the tests that run it as a separate process.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "volley-test-bin")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "volley")
+		if out, err := exec.Command("go", "build", "-o", binPath, "volley/cmd/volley").CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
 }

@@ -48,6 +48,11 @@ type Config struct {
 	FailOn     []threshold.Expr // --fail-on, in order given: exit 3 unless all hold
 	Quiet      bool             // --quiet: no live progress line
 	MergeFiles []string         // CmdMerge: the JSON results to merge, in order given
+
+	// A shard of a distributed run (--shard I/N, or --shards N with the index from
+	// JOB_COMPLETION_INDEX): this process runs share ShardIndex of ShardCount; 0 = not sharded.
+	ShardIndex, ShardCount int
+	StartAt                time.Time // --start-at: wall-clock start; zero = at once
 }
 
 // Bounds on the flags.

@@ -38,6 +38,9 @@ var flagDefs = []flagDef{
 	{0, "hdr-log", true},
 	{0, "fail-on", true},
 	{0, "quiet", false},
+	{0, "shard", true},
+	{0, "shards", true},
+	{0, "start-at", true},
 }
 
 // mergeFlags are the flags that apply to "volley merge"; the others are
@@ -61,6 +64,7 @@ type rawFlags struct {
 	maxHeaderBytes, maxHeaders                      string
 	rate, requests, scriptTimeout, scriptMemory     string
 	json, html, hdrLog                              string
+	shard, shards, startAt                          string
 	headers, allowRead, failOn                      []string
 	latency, insecure, version, help, uLatency      bool
 	quiet                                           bool
@@ -97,6 +101,9 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringArrayVar(&v.allowRead, "allow-read", nil, "")
 	fs.StringVar(&v.scriptTimeout, "script-timeout", defaults.scriptTimeout, "")
 	fs.StringVar(&v.scriptMemory, "script-memory", defaults.scriptMemory, "")
+	fs.StringVar(&v.shard, "shard", "", "")
+	fs.StringVar(&v.shards, "shards", "", "")
+	fs.StringVar(&v.startAt, "start-at", "", "")
 	fs.StringVar(&v.json, "json", "", "")
 	fs.StringVar(&v.html, "html", "", "")
 	fs.StringVar(&v.hdrLog, "hdr-log", "", "")

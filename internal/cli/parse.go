@@ -191,6 +191,9 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	if err := v.outputs(cfg, fs); err != nil {
 		return nil, err
 	}
+	if err := v.sharding(cfg, fs); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 

@@ -41,6 +41,10 @@ const usageText = `Usage: volley <options> <url> [script args...]
                                 rps>=1k (repeatable)
         --quiet                 No live progress line on stderr
 
+        --shard          <I/N>  Run share I (from 0) of a test split in N shards
+        --shards           <N>  The same, with I from $JOB_COMPLETION_INDEX
+        --start-at         <T>  Start at this RFC 3339 time (shards in step)
+
   Numeric arguments may include a SI unit (1k, 1M, 1G)
   Time arguments may include a time unit (2s, 2m, 2h, 100ms, 50us);
     fractions are allowed (1.5s, 0.5m) and a bare number is seconds

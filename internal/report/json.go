@@ -33,6 +33,9 @@ type RunConfig struct {
 	Script               string
 	HeaderNames          []string
 	Runs                 int // results merged into this one: 1 for a run
+
+	Shard     string        // "I/N" for a shard of a distributed run; merged: the shards, comma-separated
+	LateStart time.Duration // how long after --start-at the run began (0: on time or no --start-at)
 }
 
 // Document is one result as a JSON file holds it.
@@ -84,6 +87,8 @@ type (
 		Script      string   `json:"script"`
 		HeaderNames []string `json:"header_names"`
 		Runs        int      `json:"runs"`
+		Shard       string   `json:"shard"`
+		LateStartUs int64    `json:"late_start_us"`
 	}
 	jsonErrors struct {
 		Connect  uint64            `json:"connect"`
@@ -131,6 +136,7 @@ func WriteJSON(w io.Writer, d *Document) error {
 			URL: c.URL, Threads: c.Threads, Connections: c.Connections,
 			DurationS: c.Duration.Seconds(), TimeoutS: c.Timeout.Seconds(), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: max(c.Runs, 1),
+			Shard: c.Shard, LateStartUs: c.LateStart.Microseconds(),
 		},
 		Start:     r.Start.UTC(),
 		ElapsedUs: r.Elapsed.Microseconds(),
@@ -245,7 +251,7 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 		return nil, fmt.Errorf("schema_version %d is not supported (this volley reads %d)", doc.SchemaVersion, SchemaVersion)
 	}
 	c := &doc.Config
-	if c.Threads < 0 || c.Connections < 0 || c.Runs < 1 || !validSeconds(c.DurationS) || !validSeconds(c.TimeoutS) || !validFloat(c.Rate) {
+	if c.Threads < 0 || c.Connections < 0 || c.Runs < 1 || c.LateStartUs < 0 || !validSeconds(c.DurationS) || !validSeconds(c.TimeoutS) || !validFloat(c.Rate) {
 		return nil, errors.New("config: a negative or impossible value")
 	}
 	if doc.ElapsedUs < 0 {
@@ -305,6 +311,7 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 			URL: c.URL, Threads: c.Threads, Connections: c.Connections,
 			Duration: seconds(c.DurationS), Timeout: seconds(c.TimeoutS), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: c.Runs,
+			Shard: c.Shard, LateStart: time.Duration(c.LateStartUs) * time.Microsecond,
 		},
 		Result: r,
 	}, nil

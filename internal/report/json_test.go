@@ -137,6 +137,8 @@ type (
 		Script      string   `json:"script"`
 		HeaderNames []string `json:"header_names"`
 		Runs        int      `json:"runs"`
+		Shard       string   `json:"shard"`
+		LateStartUs int64    `json:"late_start_us"`
 	}
 	schemaErrors struct {
 		Connect, Read, Write, Timeout, Protocol, Non2xx uint64
@@ -168,7 +170,7 @@ type (
 // required lists, per object, the keys every document has (values may be null).
 var required = map[string][]string{
 	"":          {"schema", "schema_version", "volley_version", "config", "start", "elapsed_us", "requests", "in_flight", "bytes", "requests_per_sec", "bytes_per_sec", "errors", "status_codes", "latency", "latency_uncorrected", "thread_rate", "series"},
-	"config":    {"url", "threads", "connections", "duration_s", "timeout_s", "rate", "script", "header_names", "runs"},
+	"config":    {"url", "threads", "connections", "duration_s", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us"},
 	"errors":    {"connect", "read", "write", "timeout", "protocol", "non2xx", "reasons"},
 	"latency":   {"unit", "count", "min", "max", "mean", "stdev", "percentiles", "sum", "sumsq", "hdr"},
 	"series":    {"interval_s", "points"},

@@ -62,6 +62,10 @@ func Merge(docs []*Document) *Document {
 		c.Duration = max(c.Duration, o.Duration)
 		c.Timeout = max(c.Timeout, o.Timeout)
 		c.Runs += max(o.Runs, 1)
+		c.LateStart = max(c.LateStart, o.LateStart)
+		if o.Shard != "" {
+			c.Shard = strings.TrimPrefix(c.Shard+", "+o.Shard, ", ")
+		}
 		if !slices.Contains(urls, o.URL) {
 			urls = append(urls, o.URL)
 		}

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"volley/internal/cli"
+	"volley/internal/engine"
+)
+
+// maxStartWait bounds --start-at: a start further away is a typo, not a plan.
+const maxStartWait = 24 * time.Hour
+
+// takeShare narrows cfg to this shard's exact share of the whole test: connections, threads,
+// -n and the rate are split so that the shares add up to the whole, and the engine places the
+// shard's connections in the whole test's schedule, so that all shards' sends together are
+// evenly spaced.
+func takeShare(cfg *cli.Config, ecfg *engine.Config) {
+	if cfg.ShardCount == 0 {
+		return
+	}
+	i, n := cfg.ShardIndex, cfg.ShardCount
+	total := cfg.Connections
+	first := 0
+	for j := 0; j < i; j++ {
+		first += engine.ConnectionsFor(j, n, total)
+	}
+	cfg.Connections = engine.ConnectionsFor(i, n, total)
+	cfg.Threads = engine.ConnectionsFor(i, n, cfg.Threads)
+	if cfg.Requests > 0 {
+		cfg.Requests = uint64(engine.ConnectionsFor(i, n, int(cfg.Requests)))
+	}
+	ecfg.Connections, ecfg.Requests = cfg.Connections, cfg.Requests
+	ecfg.ShardFirst, ecfg.ShardConnections = first, total
+	// The engine paces with the whole test's rate; this shard's part of it is its share of
+	// the connections, which is what it reports as asked for.
+	cfg.Rate = cfg.Rate * float64(cfg.Connections) / float64(total)
+}
+
+func shardName(cfg *cli.Config) string {
+	if cfg.ShardCount == 0 {
+		return ""
+	}
+	return strconv.Itoa(cfg.ShardIndex) + "/" + strconv.Itoa(cfg.ShardCount)
+}
+
+// waitForStart sleeps until --start-at and says how late the run starts. A shard that starts
+// late says so on stderr and in its result.
+func waitForStart(ctx context.Context, cfg *cli.Config, stderr io.Writer) (late time.Duration, err error) {
+	if cfg.StartAt.IsZero() {
+		return 0, nil
+	}
+	wait := time.Until(cfg.StartAt)
+	if wait > maxStartWait {
+		return 0, fmt.Errorf("--start-at %s is more than %v away", cfg.StartAt.Format(time.RFC3339), maxStartWait)
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("interrupted while waiting for --start-at")
+		}
+	}
+	late = max(time.Since(cfg.StartAt), 0)
+	if late > 10*time.Millisecond {
+		fmt.Fprintf(stderr, "volley: started %v after --start-at %s\n", late.Round(time.Millisecond), cfg.StartAt.Format(time.RFC3339Nano))
+	}
+	return late, nil
+}
