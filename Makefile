@@ -21,7 +21,7 @@ test: fmt-check vet build
 	$(MAKE) accuracy
 
 accuracy:
-	$(GO) test -count=1 -p 1 -tags accuracy -run '^TestAccuracy' ./internal/engine/
+	$(GO) test -count=1 -p 1 -tags accuracy -run '^TestAccuracy' ./internal/engine/ ./internal/app/
 
 vet:
 	$(GO) vet ./...

@@ -82,7 +82,7 @@ func runWrk(t *testing.T, args ...string) string {
 	return string(out)
 }
 
-var numbers = regexp.MustCompile(`-?\d+(\.\d+)?(us|ms|s|m|h|k|M|G|KB|MB|GB|B|%)?`)
+var numbers = regexp.MustCompile(`-?\d+(\.\d+)?(us|ms|KB|MB|GB|TB|B|s|m|h|k|M|G|%)?`)
 
 // shape is a report with every number replaced, so that two runs' layouts can be compared.
 func shape(report string) []string {
