@@ -40,30 +40,30 @@ const (
 func Main(args []string, stdout, stderr io.Writer) int {
 	cfg, cmd, err := cli.Parse(args)
 	if err != nil {
-		fmt.Fprintln(stderr, oneLine(err.Error())) // already "volley: …"
+		warn(stderr, err.Error()) // already "volley: …"
 		return ExitUsage
 	}
 	switch cmd {
 	case cli.CmdHelp:
-		fmt.Fprint(stdout, cli.Usage())
+		_, _ = io.WriteString(stdout, cli.Usage())
 		return ExitOK
 	case cli.CmdVersion:
-		fmt.Fprintf(stdout, "volley %s [epoll] (wrk-compatible load generator)\n", Version)
+		_, _ = fmt.Fprintf(stdout, "volley %s [epoll] (wrk-compatible load generator)\n", Version)
 		return ExitOK
 	case cli.CmdMerge:
 		return runMerge(cfg, stdout, stderr)
 	case cli.CmdDemo:
 		srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
 		if err != nil {
-			fmt.Fprintln(stderr, oneLine("volley: starting the built-in target: "+err.Error()))
+			warn(stderr, "volley: starting the built-in target: "+err.Error())
 			return ExitNoStart
 		}
-		defer srv.Close()
+		defer func() { _ = srv.Close() }() // its listener and connections go; nothing to report
 		if cfg.Target, err = target.Parse(srv.URL() + "/"); err != nil {
-			fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+			warn(stderr, "volley: "+err.Error())
 			return ExitNoStart
 		}
-		fmt.Fprintf(textOutput(cfg, stdout, stderr), "volley demo: built-in target at %s (loopback only)\n", srv.URL())
+		_, _ = fmt.Fprintf(textOutput(cfg, stdout, stderr), "volley demo: built-in target at %s (loopback only)\n", srv.URL())
 	}
 	return run(cfg, stdout, stderr)
 }
@@ -74,12 +74,12 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 
 	addr, err := pickAddress(ctx, cfg.Target, cfg.Timeout)
 	if err != nil {
-		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
 	request, err := buildRequest(cfg)
 	if err != nil {
-		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		warn(stderr, "volley: "+err.Error())
 		return ExitUsage
 	}
 	ecfg := engine.Config{
@@ -96,7 +96,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 	outs, err := openOutputs(cfg, stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		warn(stderr, "volley: "+err.Error())
 		return ExitUsage
 	}
 	defer outs.close()
@@ -105,8 +105,11 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 
 	var sm *script.Main
 	if cfg.Script != "" {
-		if sm, ecfg.Threads, err = loadScript(cfg, addr, text); err != nil {
-			fmt.Fprintln(stderr, oneLine(err.Error()))
+		// What scripts print reaches a terminal escaped, newlines and tabs kept.
+		scriptOut := &report.SafeWriter{W: text}
+		defer scriptOut.Flush() //nolint:errcheck // nothing better to do if stdout is gone
+		if sm, ecfg.Threads, err = loadScript(cfg, addr, scriptOut); err != nil {
+			warn(stderr, err.Error())
 			return ExitUsage
 		}
 		defer sm.Close()
@@ -121,33 +124,37 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
 	late, err := waitForStart(ctx, cfg, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
-	report.WriteBanner(text, run)
+	// Writes to stdout and stderr (the text report, diagnostics) ignore their errors, as wrk's
+	// printf does: a closed pipe on fd 1 or 2 already ends the process with SIGPIPE (Go's
+	// default), and for any other failure there is nowhere left to say so. The exit code stays
+	// the run's verdict; the --json/--html/--hdr-log files are checked (outs.write).
+	_ = report.WriteBanner(text, run)
 	var stopProgress func()
 	ecfg.Live, stopProgress = startProgress(cfg, stderr)
 	res, err := engine.Run(ctx, ecfg)
 	stopProgress()
 	if err != nil {
-		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
 	run.Lag = res.Lag
-	report.WriteText(text, run, res.Result)
+	_ = report.WriteText(text, run, res.Result)
 	rc := runConfig(cfg)
 	rc.Shard, rc.LateStart = shardName(cfg), late
 	if err := outs.write(rc, res.Result); err != nil {
-		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		warn(stderr, "volley: "+err.Error())
 		return ExitUsage
 	}
 	if res.ScriptErr != nil {
-		fmt.Fprintln(stderr, oneLine(res.ScriptErr.Error()))
+		warn(stderr, res.ScriptErr.Error())
 		return ExitUsage
 	}
 	if sm != nil {
 		if err := done(sm, res.Result); err != nil {
-			fmt.Fprintln(stderr, oneLine(err.Error()))
+			warn(stderr, err.Error())
 			return ExitUsage
 		}
 	}
@@ -250,6 +257,12 @@ func dialText(err error) string {
 		return "timed out"
 	}
 	return err.Error()
+}
+
+// warn prints a diagnostic on one line of stderr. Like every write to the standard streams here
+// it ignores the write's error: see run.
+func warn(stderr io.Writer, msg string) {
+	_, _ = fmt.Fprintln(stderr, oneLine(msg))
 }
 
 // oneLine keeps an error on one terminal line, whatever text it carries.

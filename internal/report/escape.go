@@ -1,6 +1,7 @@
 package report
 
 import (
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -78,4 +79,61 @@ func writeHex(b *strings.Builder, prefix string, v rune, digits int) {
 	for shift := (digits - 1) * 4; shift >= 0; shift -= 4 {
 		b.WriteByte(hex[v>>shift&0xf])
 	}
+}
+
+// EscapeLines is Escape for multi-line text, such as what scripts print: newlines and tabs
+// are kept, everything else Escape escapes is escaped.
+func EscapeLines(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\n\t")
+		if i < 0 {
+			i = len(s)
+		}
+		b.WriteString(Escape(s[:i]))
+		if i < len(s) {
+			b.WriteByte(s[i])
+			i++
+		}
+		s = s[i:]
+	}
+	return b.String()
+}
+
+// SafeWriter passes text to a terminal through EscapeLines. A UTF-8 sequence split
+// between two writes is held back until it is whole, so that it is not taken for invalid
+// bytes.
+type SafeWriter struct {
+	W     io.Writer
+	carry []byte
+}
+
+func (s *SafeWriter) Write(p []byte) (int, error) {
+	buf := append(s.carry, p...)
+	cut := len(buf)
+	// Hold back an incomplete sequence at the end (at most 3 bytes).
+	for i := len(buf) - 1; i >= 0 && i >= len(buf)-3; i-- {
+		if !utf8.RuneStart(buf[i]) {
+			continue
+		}
+		if !utf8.FullRune(buf[i:]) {
+			cut = i
+		}
+		break
+	}
+	s.carry = append(s.carry[:0:0], buf[cut:]...)
+	if _, err := io.WriteString(s.W, EscapeLines(string(buf[:cut]))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Flush writes what is held back, escaped.
+func (s *SafeWriter) Flush() error {
+	if len(s.carry) == 0 {
+		return nil
+	}
+	_, err := io.WriteString(s.W, EscapeLines(string(s.carry)))
+	s.carry = nil
+	return err
 }

@@ -79,3 +79,28 @@ func FuzzEscape(f *testing.F) {
 		}
 	})
 }
+
+func TestEscapeLinesKeepsLayout(t *testing.T) {
+	got := EscapeLines("a\tb\n\x1b[31mred\x1b[0m\r\n\u202eevil\n")
+	want := "a\tb\n\\x1b[31mred\\x1b[0m\\r\n\\u202eevil\n"
+	if got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestSafeWriterJoinsSplitRunes(t *testing.T) {
+	var b strings.Builder
+	w := &SafeWriter{W: &b}
+	in := []byte("é€\x1b\n")
+	for i := range in {
+		if _, err := w.Write(in[i : i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); got != "é€\\x1b\n" {
+		t.Fatalf("got %q", got)
+	}
+}
