@@ -52,6 +52,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	case cli.CmdMerge:
 		return runMerge(cfg, stdout, stderr)
+	case cli.CmdKubeJob:
+		return printKubeJob(cfg.Kube, stdout, stderr)
 	case cli.CmdDemo:
 		srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
 		if err != nil {
@@ -129,8 +131,9 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 	// Writes to stdout and stderr (the text report, diagnostics) ignore their errors, as wrk's
 	// printf does: a closed pipe on fd 1 or 2 already ends the process with SIGPIPE (Go's
-	// default), and for any other failure there is nowhere left to say so. The exit code stays
-	// the run's verdict; the --json/--html/--hdr-log files are checked (outs.write).
+	// default), and any other failure of a terminal or redirect is not the run's fault. The
+	// exit code stays the run's verdict; the --json/--html/--hdr-log files are checked
+	// (outs.write), since those are what tools read.
 	_ = report.WriteBanner(text, run)
 	var stopProgress func()
 	ecfg.Live, stopProgress = startProgress(cfg, stderr)

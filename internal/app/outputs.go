@@ -190,6 +190,9 @@ func runMerge(cfg *cli.Config, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("volley: merge: " + err.Error())
 	}
+	if missing := report.MissingShards(doc); len(missing) > 0 {
+		_, _ = fmt.Fprintln(stderr, oneLine("volley: merge: warning: shards "+strings.Join(missing, ", ")+" are missing: this is part of the test, not all of it"))
+	}
 	out, err := openOutputs(cfg, stdout)
 	if err != nil {
 		return fail(err.Error())

@@ -69,3 +69,19 @@ func TestShardsSplitRequestsExactly(t *testing.T) {
 		t.Fatalf("merged shards %q", merged.Config.Shard)
 	}
 }
+
+func TestMergeRefusesDuplicateShardsAndWarnsOfMissingOnes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs shard processes")
+	}
+	srv := startTarget(t)
+	files := runShards(t, 3, "-t3", "-c3", "-n", "30", srv.URL()+"/")
+	code, _, errs := runApp("merge", files[0], files[1], files[0])
+	if code != ExitUsage || !strings.Contains(errs, "shard 0/3 is in both") {
+		t.Errorf("a shard merged twice: exit %d, %q", code, errs)
+	}
+	code, out, errs := runApp("merge", files[0], files[2])
+	if code != 0 || !strings.Contains(errs, "shards 1/3 are missing") || !strings.Contains(out, "  20 requests in") {
+		t.Errorf("a missing shard: exit %d, stderr %q\n%s", code, errs, out)
+	}
+}

@@ -18,6 +18,7 @@ const (
 	CmdVersion                // print the version and exit 0
 	CmdDemo                   // start the built-in target and benchmark it; Config.Target is nil
 	CmdMerge                  // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
+	CmdKubeJob                // print the Kubernetes Job for Config.Kube
 )
 
 // Config is a validated run. Nothing in it needs checking again.
@@ -53,6 +54,8 @@ type Config struct {
 	// JOB_COMPLETION_INDEX): this process runs share ShardIndex of ShardCount; 0 = not sharded.
 	ShardIndex, ShardCount int
 	StartAt                time.Time // --start-at: wall-clock start; zero = at once
+
+	Kube *KubeJob // CmdKubeJob
 }
 
 // Bounds on the flags.

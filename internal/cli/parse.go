@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,13 @@ import (
 // over any other error. Every error is a *UsageError.
 func Parse(args []string) (*Config, Command, error) {
 	cmd, defaults := CmdRun, runDefaults
+	if len(args) > 0 && args[0] == "kube-job" {
+		if slices.Contains(args[1:], "-h") || slices.Contains(args[1:], "--help") {
+			return nil, CmdHelp, nil
+		}
+		cfg, err := parseKubeJob(args[1:])
+		return cfg, CmdKubeJob, err
+	}
 	if len(args) > 0 && args[0] == "demo" {
 		cmd, defaults, args = CmdDemo, demoDefaults, args[1:]
 	} else if len(args) > 0 && args[0] == "merge" {
@@ -163,7 +171,7 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		if err != nil {
 			return nil, invalidFlag("requests", v.requests, err.Error())
 		}
-		cfg.Requests = uint64(n)
+		cfg.Requests = uint64(n) //nolint:gosec // G115: n is in [MinRequests, MaxRequests], checked just above
 		if !fs.Changed("duration") {
 			cfg.Duration = MaxDuration // -n alone: run until the requests are done
 		}

@@ -8,6 +8,8 @@ func Usage() string {
 const usageText = `Usage: volley <options> <url> [script args...]
        volley demo [options]
        volley merge [output options] <result.json>...
+       volley kube-job --image IMG --shards N [--name NAME] [--namespace NS]
+                       [--start-at T] [--cpu C] [--memory M] [-s FILE] <options> <url>
   Options:
     -c, --connections      <N>  Connections to keep open (10)
     -d, --duration         <T>  Duration of test (10s)
@@ -53,6 +55,8 @@ const usageText = `Usage: volley <options> <url> [script args...]
   volley demo benchmarks a built-in local server (-t2 -c50 -d3s)
   volley merge reports several --json results as one run (-L and the
     output options apply)
+  volley kube-job prints a Kubernetes Indexed Job that runs the test as N
+    shards started together (see deploy/kubernetes/README.md)
   --fail-on metrics: p50 p90 p99 p99.9 pNN mean max min stdev (with a
     time unit), rps, requests, errors non2xx timeouts connect_errors
     read_errors write_errors (a count or a %)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -25,7 +26,53 @@ func MergeFiles(paths []string) (*Document, error) {
 		}
 		docs = append(docs, d)
 	}
+	if err := checkShards(paths, docs); err != nil {
+		return nil, err
+	}
 	return Merge(docs), nil
+}
+
+// checkShards refuses a merge that would count a shard twice, or that mixes shards of tests
+// split differently: the merge must be exactly the union of one test's shards.
+func checkShards(paths []string, docs []*Document) error {
+	seen := map[string]string{}
+	count := ""
+	for i, d := range docs {
+		for _, sh := range strings.Split(d.Config.Shard, ", ") {
+			if sh == "" {
+				continue
+			}
+			if prev, ok := seen[sh]; ok {
+				return fmt.Errorf("shard %s is in both %s and %s", Escape(sh), Escape(prev), Escape(paths[i]))
+			}
+			seen[sh] = paths[i]
+			_, n, _ := strings.Cut(sh, "/")
+			if count != "" && n != count {
+				return fmt.Errorf("%s is a shard of a test in %s shards, the others of one in %s", Escape(paths[i]), Escape(n), Escape(count))
+			}
+			count = n
+		}
+	}
+	return nil
+}
+
+// MissingShards lists the shards of a sharded test that a merged result lacks.
+func MissingShards(d *Document) []string {
+	have := map[string]bool{}
+	count := 0
+	for _, sh := range strings.Split(d.Config.Shard, ", ") {
+		if _, n, ok := strings.Cut(sh, "/"); ok {
+			have[sh] = true
+			count, _ = strconv.Atoi(n)
+		}
+	}
+	var missing []string
+	for i := 0; i < count && i < 10000; i++ {
+		if sh := strconv.Itoa(i) + "/" + strconv.Itoa(count); !have[sh] {
+			missing = append(missing, sh)
+		}
+	}
+	return missing
 }
 
 func readFile(path string) (*Document, error) {

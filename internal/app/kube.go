@@ -1,0 +1,36 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"volley/internal/cli"
+	"volley/internal/kube"
+)
+
+// kubeStartDelay is how far ahead a Job's --start-at is set when none is given: long enough
+// for the pods to be scheduled and pull the image.
+const kubeStartDelay = time.Minute
+
+// printKubeJob prints the Indexed Job that runs the test as shards; its flags were validated
+// as a run, so the manifest always matches what volley accepts.
+func printKubeJob(k *cli.KubeJob, stdout, stderr io.Writer) int {
+	start := k.StartAt
+	if start == "" {
+		start = time.Now().Add(kubeStartDelay).UTC().Format(time.RFC3339)
+	}
+	manifest, err := kube.Job(kube.JobOptions{
+		Name: k.Name, Namespace: k.Namespace, Image: k.Image, Shards: k.Shards,
+		Args: k.Args, Script: k.Script, StartAt: start, CPU: k.CPU, Memory: k.Memory,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, oneLine("volley: kube-job: "+err.Error()))
+		return ExitUsage
+	}
+	if _, err := io.WriteString(stdout, manifest); err != nil {
+		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		return ExitUsage
+	}
+	return ExitOK
+}

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"strconv"
+	"strings"
+)
+
+// KubeJob is "volley kube-job": the options of the Kubernetes Job that runs a test as shards,
+// and the test's own volley arguments, validated as a run before any manifest is printed.
+type KubeJob struct {
+	Name, Namespace, Image string
+	CPU, Memory            string
+	StartAt                string // RFC 3339, "" for the caller's default
+	Script                 string // a local script to ship in a ConfigMap
+	Shards                 int
+	Args                   []string // volley flags and URL for the whole test
+}
+
+// kubeFlags take a value and belong to kube-job, not to the test.
+var kubeFlags = map[string]bool{"--image": true, "--name": true, "--namespace": true, "--cpu": true,
+	"--memory": true, "--shards": true, "--start-at": true, "--script": true, "-s": true}
+
+// parseKubeJob separates kube-job's own flags from the test's arguments, then validates the
+// test as shard 0 of the Job would run it, so that a manifest is only printed for a command
+// line that every shard will accept.
+func parseKubeJob(args []string) (*Config, error) {
+	k := &KubeJob{}
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i:]...)
+			break
+		}
+		name, value, inline := strings.Cut(a, "=")
+		if !inline && strings.HasPrefix(a, "-s") && len(a) > 2 && !strings.HasPrefix(a, "--") {
+			name, value, inline = "-s", a[2:], true
+		}
+		if !kubeFlags[name] {
+			rest = append(rest, a)
+			continue
+		}
+		if !inline {
+			if i+1 == len(args) {
+				return nil, usageErrorf("kube-job: " + name + " needs a value")
+			}
+			i++
+			value = args[i]
+		}
+		switch name {
+		case "--image":
+			k.Image = value
+		case "--name":
+			k.Name = value
+		case "--namespace":
+			k.Namespace = value
+		case "--cpu":
+			k.CPU = value
+		case "--memory":
+			k.Memory = value
+		case "--start-at":
+			k.StartAt = value
+		case "--script", "-s":
+			k.Script = value
+		case "--shards":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 1 || n > MaxShards {
+				return nil, invalidFlag("shards", value, "must be between 1 and "+strconv.Itoa(MaxShards))
+			}
+			k.Shards = n
+		}
+	}
+	if k.Image == "" {
+		return nil, usageErrorf("kube-job needs --image: the container image with volley in it")
+	}
+	if k.Shards == 0 {
+		return nil, usageErrorf("kube-job needs --shards N: how many pods share the test")
+	}
+	probe := append([]string{"--shard", "0/" + strconv.Itoa(k.Shards)}, rest...)
+	if k.StartAt != "" {
+		probe = append([]string{"--start-at", k.StartAt}, probe...)
+	}
+	cfg, cmd, err := Parse(probe)
+	if err != nil {
+		return nil, err
+	}
+	if cmd != CmdRun {
+		return nil, usageErrorf("kube-job takes the flags and URL of a run")
+	}
+	k.Args = rest
+	cfg.Kube = k
+	return cfg, nil
+}
