@@ -20,7 +20,11 @@ func BenchmarkEngineLoopback(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer srv.Close()
+	defer func() {
+		if err := srv.Close(); err != nil {
+			b.Errorf("closing the test server: %v", err)
+		}
+	}()
 	addr := netip.MustParseAddrPort(srv.Addr())
 	req, err := h1.AppendRequest(nil, "GET", "/", []h1.Field{{Name: "Host", Value: "127.0.0.1"}}, nil, false)
 	if err != nil {

@@ -54,7 +54,7 @@ const (
 func (t *thread) begin(c *conn, now int64) {
 	fd, connected, err := dial(t.spec.Addr)
 	if err != nil {
-		t.rec.Errors.Add(stats.KindConnect, "connect: "+errText(err))
+		t.rec.Errors.Add(stats.KindConnect, "connect: "+err.Error())
 		t.retryLater(c, now)
 		return
 	}
@@ -69,7 +69,7 @@ func (t *thread) begin(c *conn, now int64) {
 	}
 	if err := t.register(fd, events, c.idx, c.gen); err != nil {
 		t.closeConn(c)
-		t.rec.Errors.Add(stats.KindConnect, "epoll: "+errText(err))
+		t.rec.Errors.Add(stats.KindConnect, "epoll: "+err.Error())
 		t.retryLater(c, now)
 		return
 	}
@@ -190,7 +190,7 @@ func (t *thread) ready(c *conn, events uint32) {
 	switch c.state {
 	case stConnecting:
 		if err := socketError(c.fd); err != nil {
-			t.fail(c, stats.KindConnect, "connect: "+errText(err))
+			t.fail(c, stats.KindConnect, "connect: "+err.Error())
 			return
 		}
 		if events&(unix.EPOLLOUT|unix.EPOLLIN) != 0 {
@@ -214,7 +214,7 @@ func (t *thread) flush(c *conn) {
 	if c.tls != nil {
 		if c.written < len(c.payload) {
 			if err := c.tls.encrypt(c.payload[c.written:]); err != nil {
-				t.fail(c, stats.KindWrite, "tls: "+errText(err))
+				t.fail(c, stats.KindWrite, "tls: "+err.Error())
 				return
 			}
 			c.written = len(c.payload)
@@ -232,7 +232,7 @@ func (t *thread) flush(c *conn) {
 			continue
 		}
 		if errno != 0 {
-			t.fail(c, stats.KindWrite, "write: "+errText(errno))
+			t.fail(c, stats.KindWrite, "write: "+errno.Error())
 			return
 		}
 		out = out[n:]
@@ -271,7 +271,7 @@ func (t *thread) readable(c *conn) {
 			t.closed(c)
 			return
 		}
-		t.fail(c, stats.KindRead, "read: "+errText(errno))
+		t.fail(c, stats.KindRead, "read: "+errno.Error())
 		return
 	case n == 0:
 		t.eof(c)
@@ -281,7 +281,7 @@ func (t *thread) readable(c *conn) {
 		t.decrypt(c, t.buf[:n])
 		return
 	}
-	t.rec.Bytes += uint64(n)
+	t.rec.Bytes += uint64(n) //nolint:gosec // G115: n > 0 here, the errno and n == 0 cases returned above
 	t.consume(c, t.buf[:n])
 }
 
@@ -428,10 +428,3 @@ func (t *thread) closeConn(c *conn) {
 
 // micros rounds a duration in ns up to whole µs, the histogram's unit.
 func micros(ns int64) int64 { return (ns + 999) / 1000 }
-
-func errText(err error) string {
-	if e, ok := err.(unix.Errno); ok {
-		return e.Error()
-	}
-	return err.Error()
-}

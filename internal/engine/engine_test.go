@@ -58,6 +58,14 @@ func config(t testing.TB, addr string, threads, conns int, d time.Duration, req 
 	return cfg
 }
 
+// closeServer stops a built-in target; failing to stop is a test failure.
+func closeServer(t testing.TB, srv *testserver.Server) {
+	t.Helper()
+	if err := srv.Close(); err != nil {
+		t.Errorf("closing the test server: %v", err)
+	}
+}
+
 func runFor(t testing.TB, cfg Config) *Result {
 	t.Helper()
 	begin := time.Now()
@@ -76,12 +84,12 @@ func TestRunAgainstBuiltinTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	defer closeServer(t, srv)
 	res := runFor(t, config(t, srv.Addr(), 2, 10, 500*time.Millisecond, request(t, "GET", "/")))
 	if res.Requests == 0 {
 		t.Fatal("no requests completed")
 	}
-	if got := uint64(res.Latency.Count()); got != res.Requests {
+	if got := res.Latency.Count(); got < 0 || uint64(got) != res.Requests {
 		t.Errorf("latency samples %d != requests %d", got, res.Requests)
 	}
 	if e := res.Errors; e.Connect+e.Read+e.Write+e.Timeout+e.Status != 0 {
@@ -101,7 +109,7 @@ func TestReconnectsWhenServerCloses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	defer closeServer(t, srv)
 	res := runFor(t, config(t, srv.Addr(), 1, 4, 300*time.Millisecond, request(t, "GET", "/")))
 	if res.Requests < 30 {
 		t.Fatalf("only %d requests", res.Requests)
@@ -212,7 +220,9 @@ func TestHostileResponsesAreErrorsNotCrashes(t *testing.T) {
 }
 
 func TestNoResponseIsATimeout(t *testing.T) {
-	addr := rawServer(t, func(c net.Conn, r *bufio.Reader) { io.Copy(io.Discard, r) })
+	addr := rawServer(t, func(c net.Conn, r *bufio.Reader) {
+		_, _ = io.Copy(io.Discard, r) // never answer; how the connection ends does not matter
+	})
 	cfg := config(t, addr, 1, 3, 700*time.Millisecond, request(t, "GET", "/"))
 	cfg.Timeout = 100 * time.Millisecond
 	res := runFor(t, cfg)
@@ -238,7 +248,9 @@ func TestInterimResponsesAreNotRequests(t *testing.T) {
 func TestEndlessBodyEndsOnTime(t *testing.T) {
 	addr := rawServer(t, func(c net.Conn, r *bufio.Reader) {
 		readRequest(r)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\n\r\n")
+		if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\n\r\n"); err != nil {
+			return
+		}
 		chunk := bytes.Repeat([]byte("x"), 64<<10)
 		for {
 			if _, err := c.Write(chunk); err != nil {
@@ -278,7 +290,7 @@ func TestConnectRefusedIsRetriedWithBackoff(t *testing.T) {
 
 func TestHTTPS(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "hello\n")
+		_, _ = io.WriteString(w, "hello\n") // a client that went away is the engine's to report
 	}))
 	srv.EnableHTTP2 = false
 	srv.StartTLS()

@@ -38,14 +38,15 @@ func (t *thread) claim(n int) bool {
 	if limit == 0 {
 		return true
 	}
+	batch := uint64(n) //nolint:gosec // G115: n is a pipelined batch's length, never negative
 	for {
 		cur := t.issued.Load()
-		if cur+uint64(n) > limit {
+		if cur+batch > limit {
 			t.quotaDone = true
 			return false
 		}
-		if t.issued.CompareAndSwap(cur, cur+uint64(n)) {
-			if cur+uint64(n) == limit {
+		if t.issued.CompareAndSwap(cur, cur+batch) {
+			if cur+batch == limit {
 				t.quotaDone = true
 			}
 			return true

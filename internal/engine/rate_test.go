@@ -15,7 +15,7 @@ func startServer(t *testing.T, o testserver.Options) *testserver.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { closeServer(t, srv) })
 	return srv
 }
 

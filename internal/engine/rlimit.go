@@ -23,7 +23,7 @@ func (e *LimitError) Error() string {
 // ensureDescriptors raises the soft RLIMIT_NOFILE toward the hard limit so that every connection
 // gets a descriptor: wrk instead runs with connections that silently never open.
 func ensureDescriptors(connections, threads int) error {
-	need := uint64(connections) + uint64(threads)*descriptorsPerThread + reservedDescriptors
+	need := uint64(connections) + uint64(threads)*descriptorsPerThread + reservedDescriptors //nolint:gosec // G115: Run has checked 1 <= threads <= connections
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return fmt.Errorf("reading the descriptor limit: %w", err)

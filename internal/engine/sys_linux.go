@@ -11,7 +11,7 @@ import (
 // so telling the Go scheduler about them (entersyscall/exitsyscall) would be pure overhead.
 
 func rawRead(fd int, p []byte) (int, unix.Errno) {
-	r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p))) //nolint:gosec // G103: raw read(2) on a non-blocking socket, no entersyscall on the hot path; p outlives the call
 	if e != 0 {
 		return 0, e
 	}
@@ -19,7 +19,7 @@ func rawRead(fd int, p []byte) (int, unix.Errno) {
 }
 
 func rawWrite(fd int, p []byte) (int, unix.Errno) {
-	r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p))) //nolint:gosec // G103: raw write(2) on a non-blocking socket, no entersyscall on the hot path; p outlives the call
 	if e != 0 {
 		return 0, e
 	}
@@ -38,7 +38,7 @@ func dial(addr netip.AddrPort) (fd int, connected bool, err error) {
 		sa6 := &unix.SockaddrInet6{Port: int(addr.Port()), Addr: addr.Addr().As16()}
 		if z := addr.Addr().Zone(); z != "" {
 			if ifi, err := interfaceIndex(z); err == nil {
-				sa6.ZoneId = uint32(ifi)
+				sa6.ZoneId = uint32(ifi) //nolint:gosec // G115: interface indexes are positive kernel ints (< 2^31)
 			}
 		}
 		sa = sa6

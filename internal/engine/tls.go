@@ -132,7 +132,8 @@ func duplicate(fd int) (net.Conn, error) {
 	unix.CloseOnExec(nfd)
 	f := os.NewFile(uintptr(nfd), "")
 	nc, err := net.FileConn(f)
-	f.Close()
+	// FileConn holds its own duplicate; closing this one frees a descriptor whatever close says.
+	_ = f.Close()
 	return nc, err
 }
 
@@ -166,7 +167,7 @@ func (t *thread) drainHandshakes() {
 			continue
 		}
 		if err := t.register(c.fd, evIn, c.idx, c.gen); err != nil {
-			t.fail(c, stats.KindConnect, "epoll: "+errText(err))
+			t.fail(c, stats.KindConnect, "epoll: "+err.Error())
 			continue
 		}
 		c.state = stReady
@@ -199,10 +200,10 @@ func (t *thread) decrypt(c *conn, b []byte) {
 		if err == nil {
 			continue
 		}
-		if err == errWouldBlock {
+		if err == errWouldBlock { //nolint:errorlint // our own sentinel, which crypto/tls returns unwrapped; checked on every read
 			break
 		}
-		if err == io.EOF { // close_notify
+		if errors.Is(err, io.EOF) { // close_notify
 			t.eof(c)
 			return
 		}

@@ -28,7 +28,7 @@ func TestBadValueBytes(t *testing.T) {
 		for i := range v {
 			v[i] = alphabet[rng.IntN(len(alphabet))]
 			if rng.IntN(3) > 0 {
-				v[i] = 'a' + byte(rng.IntN(26))
+				v[i] = 'a' + byte(rng.IntN(26)) //nolint:gosec // G115: IntN(26) is in [0, 26)
 			}
 		}
 		if got, want := badValueBytes(v), badValueByte(v); got != want {

@@ -1,6 +1,7 @@
 package h1
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -48,8 +49,8 @@ func drive(lim Limits, capture bool, heads uint8, pieces [][]byte, eof bool, fai
 		started = false
 	}
 	setErr := func(err error) {
-		e, ok := err.(*Error)
-		if !ok {
+		var e *Error
+		if !errors.As(err, &e) {
 			fail("error of type %T: %v", err, err)
 			return
 		}

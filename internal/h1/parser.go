@@ -91,7 +91,7 @@ func limit(v, def int) int32 {
 	if v <= 0 {
 		v = def
 	}
-	return int32(min(v, maxLimit))
+	return int32(min(v, maxLimit)) //nolint:gosec // G115: 0 < v <= maxLimit = 1<<30
 }
 
 // SetCapture turns keeping of headers and body on or off, from the next Start.
@@ -188,7 +188,7 @@ func (p *Parser) Feed(b []byte) (n int, done bool, err error) {
 			if line == nil {
 				return n, false, nil
 			}
-			p.nbytes += int32(len(line))
+			p.nbytes += int32(len(line)) //nolint:gosec // G115: line() kept len(line) <= maxHead-nbytes <= maxLimit
 			if e := p.headLine(line); e != nil {
 				return n, false, p.fail(e)
 			}

@@ -206,12 +206,16 @@ func TestGmatchDone(t *testing.T) {
 
 func TestAllocs(t *testing.T) {
 	budget := 0
+	var errFind, errMatch, errGsub error
 	allocs := testing.AllocsPerRun(100, func() {
 		budget = 1000
-		Find("text/html; charset=utf-8", "charset=[%w-]+$", 1, false, &budget)
-		Match("  x-request-id  ", "^%s*.-%s*$", 1, &budget)
-		Gsub("no spaces here", "%s%s", " ", 100, 100, &budget)
+		_, _, _, _, errFind = Find("text/html; charset=utf-8", "charset=[%w-]+$", 1, false, &budget)
+		_, _, _, _, errMatch = Match("  x-request-id  ", "^%s*.-%s*$", 1, &budget)
+		_, _, errGsub = Gsub("no spaces here", "%s%s", " ", 100, 100, &budget)
 	})
+	if err := errors.Join(errFind, errMatch, errGsub); err != nil {
+		t.Fatal(err)
+	}
 	if allocs != 0 {
 		t.Fatalf("%v allocations, want 0", allocs)
 	}

@@ -265,9 +265,13 @@ func TestOutputOrder(t *testing.T) {
 		t.Errorf("after init: %q", got)
 	}
 	for range 3 {
-		th.Response(200, nil, nil)
+		if err := th.Response(200, nil, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
-	m.Done(Summary{}, latencies(), latencies())
+	if err := m.Done(Summary{}, latencies(), latencies()); err != nil {
+		t.Fatal(err)
+	}
 	if got := out.String(); got != "main\nmain\ninit\nr1 r1 r1 done\n" {
 		t.Errorf("after done: %q", got)
 	}

@@ -269,7 +269,9 @@ func TestAttackSyntax(t *testing.T) {
 		t.Errorf("long concatenation chain: %v", err)
 	}
 	big := filepath.Join(t.TempDir(), "big.lua")
-	os.WriteFile(big, []byte(strings.Repeat("-- padding\n", 2<<20)), 0o644)
+	if err := os.WriteFile(big, []byte(strings.Repeat("-- padding\n", 2<<20)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, err := Load(Options{Path: big})
 	if err == nil || !strings.Contains(err.Error(), "script is larger than 16 MiB") {
 		t.Errorf("oversized script: %v", err)

@@ -9,7 +9,9 @@ import (
 
 // LuaJIT's bit library (BitOp): 32-bit operations whose results are signed
 // 32-bit numbers, with numbers converted as LuaJIT does (modulo 2^32,
-// rounding a fraction to the nearest even integer).
+// rounding a fraction to the nearest even integer). The int32/uint32
+// conversions below wrap on purpose: they reinterpret the same 32 bits as
+// signed or unsigned, which is BitOp's semantics.
 func (s *state) openBit(G *lua.LTable) {
 	lib := s.L.NewTable()
 	s.set(lib, map[string]lua.LGFunction{
@@ -20,7 +22,7 @@ func (s *state) openBit(G *lua.LTable) {
 		"bxor":    bitFold("bxor", func(a, b uint32) uint32 { return a ^ b }),
 		"lshift":  bitShift("lshift", func(x uint32, n uint) uint32 { return x << n }),
 		"rshift":  bitShift("rshift", func(x uint32, n uint) uint32 { return x >> n }),
-		"arshift": bitShift("arshift", func(x uint32, n uint) uint32 { return uint32(int32(x) >> n) }),
+		"arshift": bitShift("arshift", func(x uint32, n uint) uint32 { return uint32(int32(x) >> n) }), //nolint:gosec // G115: deliberate two's-complement reinterpretation
 		"rol":     bitShift("rol", func(x uint32, n uint) uint32 { return bits.RotateLeft32(x, int(n)) }),
 		"ror":     bitShift("ror", func(x uint32, n uint) uint32 { return bits.RotateLeft32(x, -int(n)) }),
 		"bswap":   func(L *lua.LState) int { return push32(L, bits.ReverseBytes32(tobit(L, 1, "bswap"))) },
@@ -32,11 +34,11 @@ func (s *state) openBit(G *lua.LTable) {
 // tobit normalizes argument n: adding 2^52+2^51 puts the integer part,
 // rounded to nearest even, in the low bits of the mantissa.
 func tobit(L *lua.LState, n int, fname string) uint32 {
-	return uint32(math.Float64bits(checkNumber(L, n, fname) + 6755399441055744.0))
+	return uint32(math.Float64bits(checkNumber(L, n, fname) + 6755399441055744.0)) //nolint:gosec // G115: keeping the low 32 bits is the modulo 2^32 wanted
 }
 
 func push32(L *lua.LState, x uint32) int {
-	L.Push(lua.LNumber(int32(x)))
+	L.Push(lua.LNumber(int32(x))) //nolint:gosec // G115: results are signed 32-bit, as in BitOp
 	return 1
 }
 
@@ -60,7 +62,7 @@ func bitTohex(L *lua.LState) int {
 	x := tobit(L, 1, "tohex")
 	n := 8
 	if L.Get(2) != lua.LNil {
-		n = int(int32(tobit(L, 2, "tohex")))
+		n = int(int32(tobit(L, 2, "tohex"))) //nolint:gosec // G115: the count is signed (negative means upper case)
 	}
 	digits := "0123456789abcdef"
 	if n < 0 {

@@ -62,7 +62,7 @@ func clean(msg string) string {
 			b.WriteString(`\r`)
 		case r < utf8.RuneSelf && (r < 0x20 || r == 0x7f):
 			b.WriteString(`\x`)
-			b.WriteString(strconv.FormatUint(uint64(r)|0x100, 16)[1:])
+			b.WriteString(strconv.FormatUint(uint64(msg[i])|0x100, 16)[1:]) // r < RuneSelf is the byte msg[i]
 		case r >= utf8.RuneSelf && !unicode.IsPrint(r):
 			b.WriteString(strconv.QuoteRuneToASCII(r)[1 : len(strconv.QuoteRuneToASCII(r))-1])
 		default:

@@ -102,13 +102,15 @@ func (s *state) formatOne(L *lua.LState, out []byte, sp spec, arg int) []byte {
 	case 'd', 'i':
 		v := checkNumber(L, arg, "format")
 		n := toInt(v)
-		digits := strconv.AppendUint(nil, uint64(max(n, -n)), 10)
+		digits := strconv.AppendUint(nil, uint64(max(n, -n)), 10) //nolint:gosec // G115: |n| >= 0 but for MinInt64, replaced below
 		if n == math.MinInt64 {
 			digits = []byte("9223372036854775808")
 		}
 		return formatInt(out, digits, n < 0, sp, "")
 	case 'o', 'u', 'x', 'X':
-		u := uint64(toInt(checkNumber(L, arg, "format")))
+		// As C's printf with Lua 5.1's cast to a 64-bit integer, a negative
+		// number is printed as its two's complement: %x of -1 is ffffffffffffffff.
+		u := uint64(toInt(checkNumber(L, arg, "format"))) //nolint:gosec // G115: wraps on purpose (see above)
 		base, prefix := 10, ""
 		switch sp.verb {
 		case 'o':

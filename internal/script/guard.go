@@ -1,6 +1,7 @@
 package script
 
 import (
+	"errors"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -126,7 +127,8 @@ func (s *state) pcall(what string, limit time.Duration, nargs, nret int) error {
 	why := s.g.end(L)
 	if err != nil {
 		msg := err.Error()
-		if ae, ok := err.(*lua.ApiError); ok {
+		var ae *lua.ApiError
+		if errors.As(err, &ae) {
 			msg = errorText(ae.Object)
 		}
 		if why == nil {

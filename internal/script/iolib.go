@@ -147,7 +147,7 @@ func (m *Main) readFile(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened read-only: a failed close loses nothing
 	st, err := f.Stat()
 	if err != nil {
 		return "", err
@@ -183,7 +183,7 @@ func (m *Main) allowed(path string) bool {
 // I/O error returned for the caller to report Lua's way.
 func (s *state) open(L *lua.LState, fname, path string) (*lua.LUserData, string) {
 	data, err := s.m.readFile(path)
-	if err == errDenied {
+	if errors.Is(err, errDenied) {
 		L.RaiseError("%s: reading %s needs --allow-read", fname, quoteName(path))
 	}
 	if err != nil {

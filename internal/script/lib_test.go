@@ -135,7 +135,7 @@ func TestRandomPerState(t *testing.T) {
 		t.Errorf("randomseed does not make sequences repeatable: %q %q %q", a, b, c)
 	}
 	// Unseeded states differ from each other.
-	if seq(`print(math.random(1, 1e9))`) == seq(`print(math.random(1, 1e9))`) {
+	if seq(`print(math.random(1, 1e9))`) == seq(`print(math.random(1, 1e9))`) { //nolint:staticcheck // SA4000: each call runs a new state; they must differ
 		t.Error("two unseeded states drew the same number")
 	}
 	luaCases(t, [][2]string{{`(function() for i = 1, 1000 do local r = math.random(3, 5) if r < 3 or r > 5 or r % 1 ~= 0 then return r end end return "ok" end)()`, "ok"}})
@@ -161,7 +161,9 @@ func TestOSLibrary(t *testing.T) {
 func TestFileReads(t *testing.T) {
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	os.Mkdir(root, 0o755)
+	if err := os.Mkdir(root, 0o750); err != nil {
+		t.Fatal(err)
+	}
 	write := func(name, data string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
@@ -171,10 +173,16 @@ func TestFileReads(t *testing.T) {
 	}
 	write("root/data.txt", "line one\nline two\n42 7.5\nrest")
 	secret := write("secret.txt", "top secret")
-	os.Symlink(secret, filepath.Join(root, "escape"))
-	os.Symlink(filepath.Join(root, "data.txt"), filepath.Join(root, "inside"))
-	syscall.Mkfifo(filepath.Join(root, "fifo"), 0o644)
-	os.WriteFile(filepath.Join(root, "big"), make([]byte, 2<<20), 0o644)
+	for _, err := range []error{
+		os.Symlink(secret, filepath.Join(root, "escape")),
+		os.Symlink(filepath.Join(root, "data.txt"), filepath.Join(root, "inside")),
+		syscall.Mkfifo(filepath.Join(root, "fifo"), 0o644),
+		os.WriteFile(filepath.Join(root, "big"), make([]byte, 2<<20), 0o644),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	allow := func(o *Options) { o.AllowRead = []string{root}; o.MemoryLimit = 4 << 20 }
 
 	_, out, err := load(t, `

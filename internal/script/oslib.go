@@ -138,7 +138,7 @@ func strftime(out []byte, f string, t time.Time) ([]byte, byte) {
 			out, _ = strftime(out, "%m/%d/%y", t)
 		case 'e':
 			if t.Day() < 10 {
-				out = append(out, ' ', byte('0'+t.Day()))
+				out = append(out, ' ', byte('0'+t.Day())) //nolint:gosec // G115: 1 <= Day < 10 here
 			} else {
 				out = append(out, two(t.Day())...)
 			}
@@ -149,7 +149,7 @@ func strftime(out []byte, f string, t time.Time) ([]byte, byte) {
 		case 'I':
 			out = append(out, two((t.Hour()+11)%12+1)...)
 		case 'j':
-			out = append(out, byte('0'+t.YearDay()/100))
+			out = append(out, byte('0'+t.YearDay()/100)) //nolint:gosec // G115: YearDay is 1 to 366
 			out = append(out, two(t.YearDay())...)
 		case 'm':
 			out = append(out, two(int(t.Month()))...)
@@ -178,7 +178,7 @@ func strftime(out []byte, f string, t time.Time) ([]byte, byte) {
 		case 'u':
 			out = append(out, byte('0'+(int(t.Weekday())+6)%7+1))
 		case 'w':
-			out = append(out, byte('0'+int(t.Weekday())))
+			out = append(out, byte('0'+int(t.Weekday()))) //nolint:gosec // G115: Weekday is 0 to 6
 		case 'y':
 			out = append(out, two(t.Year()%100)...)
 		case 'Y':

@@ -6,6 +6,8 @@ package script
 // and caps gsub's result.
 
 import (
+	"errors"
+
 	"volley/internal/luapattern"
 
 	lua "github.com/yuin/gopher-lua"
@@ -39,7 +41,7 @@ func (s *state) budget() *int {
 }
 
 func patternError(L *lua.LState, fname string, err error) {
-	if err == luapattern.ErrBudget {
+	if errors.Is(err, luapattern.ErrBudget) {
 		L.RaiseError("%s: pattern too complex for this subject (matching step budget exhausted)", fname)
 	}
 	L.RaiseError("%s", err.Error())
@@ -109,7 +111,7 @@ func (s *state) strGsub(L *lua.LState) int {
 	default:
 		typeError(L, 3, "gsub", "string/function/table")
 	}
-	if err == luapattern.ErrTooLarge {
+	if errors.Is(err, luapattern.ErrTooLarge) {
 		s.checkSize(L, s.m.maxString+1)
 	}
 	if err != nil {

@@ -190,7 +190,7 @@ func readSource(path string) ([]byte, error) {
 	if err != nil {
 		return nil, newError(ErrPermission, path+": "+pathError(err))
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened read-only: a failed close loses nothing
 	src, err := io.ReadAll(io.LimitReader(f, maxSourceSize+1))
 	if err != nil {
 		return nil, newError(ErrPermission, path+": "+pathError(err))

@@ -73,7 +73,7 @@ func strChar(L *lua.LState) int {
 		if c < 0 || c > 255 {
 			argError(L, i, "char", "invalid value")
 		}
-		b[i-1] = byte(c)
+		b[i-1] = byte(c) //nolint:gosec // G115: argError above raised unless 0 <= c <= 255
 	}
 	L.Push(lua.LString(b))
 	return 1

@@ -92,7 +92,7 @@ func readHeap(samples []metrics.Sample) (live, objects, allocs uint64) {
 
 func (w *watchdog) check(now time.Time) {
 	states := w.m.allStates()
-	limit := uint64(w.m.opts.MemoryLimit)
+	limit := uint64(w.m.opts.MemoryLimit) //nolint:gosec // G115: Load made MemoryLimit positive
 	live, objects, allocs := w.heap()
 	known := uint64(max(w.m.scriptBytes(), 0))
 	// Scripts cannot hold more than they held at the last measurement plus
@@ -132,7 +132,7 @@ func (w *watchdog) check(now time.Time) {
 			}()
 		}
 		if live > g.liveAt && live-g.liveAt+known > limit {
-			g.fire(word, &abortError{ErrMemory, "exceeded the memory quota of " + mib(int64(limit))})
+			g.fire(word, &abortError{ErrMemory, "exceeded the memory quota of " + mib(w.m.opts.MemoryLimit)})
 		}
 	}
 }

@@ -63,7 +63,7 @@ func (s *state) wrkFormat(L *lua.LState) int {
 		L.RaiseError("wrk.format: %s", err.Error())
 	}
 	// req is new and never written again: it can back the string.
-	L.Push(lua.LString(unsafe.String(unsafe.SliceData(req), len(req))))
+	L.Push(lua.LString(unsafe.String(unsafe.SliceData(req), len(req)))) //nolint:gosec // G103: format allocated req for this call only; nothing else holds it
 	return 1
 }
 
@@ -122,7 +122,8 @@ func (s *state) format(method, path, headers, body lua.LValue) ([]byte, error) {
 		}
 	}
 	s.fields = fields[:0]
-	bodyBytes := unsafe.Slice(unsafe.StringData(b), len(b)) // read only
+	// AppendRequest only reads the body (copies it into the request).
+	bodyBytes := unsafe.Slice(unsafe.StringData(b), len(b)) //nolint:gosec // G103: read only, so the immutable string is safe
 	size := len(m) + len(p) + len(b) + 64
 	for _, f := range fields {
 		size += len(f.Name) + len(f.Value) + 4
@@ -191,7 +192,7 @@ func (s *state) wrkLookup(L *lua.LState) int {
 	}
 	t := L.CreateTable(len(addrs), 0)
 	for i, a := range addrs {
-		t.RawSetInt(i+1, s.newAddr(netip.AddrPortFrom(a.Unmap(), uint16(port))))
+		t.RawSetInt(i+1, s.newAddr(netip.AddrPortFrom(a.Unmap(), uint16(port)))) //nolint:gosec // G115: LookupPort fails for ports outside 0 to 65535
 	}
 	L.Push(t)
 	return 1

@@ -15,7 +15,7 @@ var lookupNetIP = net.DefaultResolver.LookupNetIP
 // Resolve returns every address of the target, in the resolver's order of
 // preference, without duplicates. IP literals are returned without a lookup.
 func (t *Target) Resolve(ctx context.Context) ([]netip.AddrPort, error) {
-	port := uint16(t.Port)
+	port := uint16(t.Port) //nolint:gosec // G115: Parse, which makes every Target, keeps Port in 1..65535
 	if addr, err := netip.ParseAddr(t.Host); err == nil {
 		return []netip.AddrPort{netip.AddrPortFrom(addr, port)}, nil
 	}

@@ -75,15 +75,16 @@ func (c *conn) serve() {
 	for {
 		var req request
 		err := c.readRequest(&req)
+		var he *httpError
 		if err == nil {
 			err = c.respond(req.resp, true)
-		} else if he, ok := err.(*httpError); ok {
+		} else if errors.As(err, &he) {
 			err = c.respond(he.response(), false)
 		}
-		switch err {
-		case nil:
+		switch {
+		case err == nil:
 			continue
-		case errClose, io.EOF, io.ErrUnexpectedEOF:
+		case errors.Is(err, errClose), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 			// No more requests: answer those already received, then close.
 			if c.drain() == nil {
 				c.publish()
@@ -120,7 +121,7 @@ func (c *conn) respond(p response, complete bool) error {
 		return nil
 	}
 	if err := c.write(&p); err != nil {
-		if err == errClose {
+		if errors.Is(err, errClose) {
 			if ferr := c.flush(); ferr != nil {
 				return ferr
 			}
@@ -258,7 +259,7 @@ func (c *conn) emitDue() error {
 	n := copy(c.queue, c.queue[i:])
 	clear(c.queue[n:])
 	c.queue = c.queue[:n]
-	if err != nil && err != errClose {
+	if err != nil && !errors.Is(err, errClose) {
 		return err
 	}
 	if ferr := c.flush(); ferr != nil {

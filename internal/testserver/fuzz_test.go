@@ -26,9 +26,11 @@ func FuzzRequests(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer nc.Close()
-		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		if err := nc.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		go func() {
-			nc.Write(in) // fails when the server closes first
+			_, _ = nc.Write(in) // fails when the server closes first
 			nc.(*net.TCPConn).CloseWrite()
 		}()
 		out, err := io.ReadAll(nc)

@@ -16,7 +16,11 @@ func start(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("closing the server: %v", err)
+		}
+	})
 	return s
 }
 
@@ -35,7 +39,9 @@ func dial(t testing.TB, s *Server) *client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := nc.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	return &client{t: t, nc: nc, br: bufio.NewReader(nc)}
 }
 
@@ -63,6 +69,9 @@ func (c *client) read(method string) resp {
 	if err != nil {
 		c.t.Fatalf("reading a response body: %v", err)
 	}
+	if err := r.Body.Close(); err != nil {
+		c.t.Fatalf("closing a response body: %v", err)
+	}
 	return resp{r, string(b)}
 }
 
@@ -76,7 +85,9 @@ func (c *client) get(target string) resp {
 // expectEOF checks that the server closed the connection.
 func (c *client) expectEOF() {
 	c.t.Helper()
-	c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := c.nc.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		c.t.Fatal(err)
+	}
 	if b, err := c.br.ReadByte(); err != io.EOF {
 		c.t.Fatalf("want the server to close the connection, got byte %q, error %v", b, err)
 	}

@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"bytes"
+	"errors"
 	"io"
 )
 
@@ -98,7 +99,7 @@ func (c *conn) readHead(trailer bool) ([]byte, error) {
 		}
 		partial := c.r < c.w
 		if err := c.fill(); err != nil {
-			if err == io.EOF && (partial || trailer) {
+			if errors.Is(err, io.EOF) && (partial || trailer) {
 				return nil, io.ErrUnexpectedEOF
 			}
 			return nil, err
@@ -277,7 +278,7 @@ func (c *conn) discard(n int64) error {
 	for n > 0 {
 		if c.r == c.w {
 			if err := c.fill(); err != nil {
-				if err == io.EOF {
+				if errors.Is(err, io.EOF) {
 					return io.ErrUnexpectedEOF
 				}
 				return err
@@ -348,7 +349,7 @@ func (c *conn) readLine() ([]byte, error) {
 			return nil, bad("bad request: a chunk size line is longer than 4 KiB")
 		}
 		if err := c.fill(); err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil, io.ErrUnexpectedEOF
 			}
 			return nil, err

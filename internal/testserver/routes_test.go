@@ -119,7 +119,9 @@ func TestChunkFraming(t *testing.T) {
 	s := start(t, Options{})
 	c := dial(t, s)
 	c.send("GET /chunked/9000 HTTP/1.1\r\nHost: t\r\n\r\n")
-	c.nc.(interface{ CloseWrite() error }).CloseWrite()
+	if err := c.nc.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
 	raw, err := io.ReadAll(c.br)
 	if err != nil {
 		t.Fatal(err)

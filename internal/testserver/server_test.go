@@ -16,7 +16,7 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 	for _, addr := range []string{":0", "0.0.0.0:0", "[::]:0", "10.1.2.3:0", "192.168.0.1:8080", "example.com:80", "127.0.0.1", "nohost"} {
 		s, err := Start(Options{Addr: addr})
 		if err == nil {
-			s.Close()
+			_ = s.Close() // only cleaning up after the failure reported here
 			t.Errorf("Start(%q) succeeded, want an error", addr)
 			continue
 		}
@@ -41,11 +41,13 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 		if r := c.get("/"); r.body != "hello\n" {
 			t.Errorf("%s: body %q", addr, r.body)
 		}
-		s.Close()
+		if err := s.Close(); err != nil {
+			t.Errorf("%s: Close: %v", addr, err)
+		}
 	}
 	for _, o := range []Options{{Delay: -time.Second}, {Delay: 2 * time.Minute}, {CloseEvery: -1}} {
 		if s, err := Start(o); err == nil {
-			s.Close()
+			_ = s.Close() // only cleaning up after the failure reported here
 			t.Errorf("Start(%+v) succeeded, want an error", o)
 		}
 	}
@@ -83,7 +85,7 @@ func TestPipelining(t *testing.T) {
 	go func() {
 		for b := []byte(all.String()); len(b) > 0; {
 			n := min(len(b), 1+len(b)%37)
-			c.nc.Write(b[:n])
+			_, _ = c.nc.Write(b[:n]) // a failed write shows as a failed read below
 			b = b[n:]
 		}
 	}()
@@ -380,7 +382,9 @@ func TestCloseStopsEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer nc.Close()
-		io.WriteString(nc, raw)
+		if _, err := io.WriteString(nc, raw); err != nil {
+			t.Fatal(err)
+		}
 		conns = append(conns, nc)
 	}
 	eventually(t, "all connections", func() bool { return s.Connections() == uint64(len(conns)) })
@@ -396,7 +400,9 @@ func TestCloseStopsEverything(t *testing.T) {
 		t.Fatalf("Close took %v", el)
 	}
 	for _, nc := range conns {
-		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if err := nc.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		// Closing a socket with unread input resets it: that is closed too.
 		if _, err := io.Copy(io.Discard, nc); err != nil && !errors.Is(err, syscall.ECONNRESET) {
 			t.Fatalf("a connection was not closed: %v", err)

@@ -58,8 +58,9 @@ func (r *stampedReader) read(p []byte) (n int, at time.Time, err error) {
 	if perr == nil {
 		for _, m := range msgs {
 			if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SO_TIMESTAMPNS && len(m.Data) >= 16 {
-				sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
-				nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
+				// struct timespec holds two signed 64-bit fields: the conversions reinterpret their bits.
+				sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))   //nolint:gosec // G115: two's-complement reinterpretation, not a narrowing
+				nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16])) //nolint:gosec // G115: two's-complement reinterpretation, not a narrowing
 				at = time.Unix(sec, nsec)
 			}
 		}
