@@ -21,7 +21,7 @@ func TestAccuracyShardsInterleaveTheirSchedules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	defer closeTarget(t, srv)
 	files := runShards(t, 3, "-t3", "-c9", "-R", "3000", "-d", "2s", srv.URL()+"/")
 	merged, err := report.MergeFiles(files)
 	if err != nil {
@@ -54,7 +54,7 @@ func TestAccuracyShardsInterleaveTheirSchedules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer single.Close()
+	defer closeTarget(t, single)
 	code, _, errs := runApp("-t3", "-c9", "-R", "3000", "-d", "2s", "--quiet", single.URL()+"/")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)

@@ -32,8 +32,16 @@ func startTarget(t *testing.T) *testserver.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { closeTarget(t, srv) })
 	return srv
+}
+
+// closeTarget stops a test server; its listener's Close failing would be a bug in the test.
+func closeTarget(t *testing.T, srv *testserver.Server) {
+	t.Helper()
+	if err := srv.Close(); err != nil {
+		t.Error(err)
+	}
 }
 
 // reportLines are the lines of wrk's report, in order, that every run prints.
@@ -151,7 +159,9 @@ func TestRequestOnTheWire(t *testing.T) {
 						default:
 						}
 						head.Reset()
-						io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+						if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); err != nil {
+							return
+						}
 					}
 				}
 			}()
@@ -191,7 +201,9 @@ func TestInterruptStillReports(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	begin := time.Now()
-	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
 	err := cmd.Wait()
 	if err != nil {
 		t.Fatalf("exit: %v\n%s", err, out.String())
@@ -236,7 +248,7 @@ func buildBinary(t *testing.T) string {
 		}
 		binPath = filepath.Join(dir, "volley")
 		if out, err := exec.Command("go", "build", "-o", binPath, "volley/cmd/volley").CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("build: %v\n%s", err, out)
+			binErr = fmt.Errorf("build: %w\n%s", err, out)
 		}
 	})
 	if binErr != nil {

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"io"
 	"time"
 
@@ -25,11 +24,11 @@ func printKubeJob(k *cli.KubeJob, stdout, stderr io.Writer) int {
 		Args: k.Args, Script: k.Script, StartAt: start, CPU: k.CPU, Memory: k.Memory,
 	})
 	if err != nil {
-		fmt.Fprintln(stderr, oneLine("volley: kube-job: "+err.Error()))
+		warn(stderr, "volley: kube-job: "+err.Error())
 		return ExitUsage
 	}
 	if _, err := io.WriteString(stdout, manifest); err != nil {
-		fmt.Fprintln(stderr, oneLine("volley: "+err.Error()))
+		warn(stderr, "volley: "+err.Error())
 		return ExitUsage
 	}
 	return ExitOK

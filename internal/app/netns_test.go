@@ -71,7 +71,7 @@ func newTestNet(t *testing.T, shards int) *testNet {
 
 func (n *testNet) remove() {
 	for _, ns := range append(n.shards, n.target) {
-		exec.Command("ip", "netns", "del", ns).Run()
+		_ = exec.Command("ip", "netns", "del", ns).Run() // best effort: a namespace may not exist yet
 	}
 }
 
@@ -83,7 +83,9 @@ func startNginxIn(t *testing.T, ns string) (url, log string) {
 		t.Skip("nginx not installed: skipped")
 	}
 	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "tmp"), 0o755)
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o750); err != nil {
+		t.Fatal(err)
+	}
 	log = filepath.Join(dir, "access.log")
 	conf := fmt.Sprintf(`worker_processes 1;
 pid %[1]s/nginx.pid;
@@ -100,12 +102,17 @@ http {
 }
 `, dir, log, netnsTarget)
 	path := filepath.Join(dir, "nginx.conf")
-	os.WriteFile(path, []byte(conf), 0o644)
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("ip", "netns", "exec", ns, bin, "-p", dir, "-c", path)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt) // nginx's master stops its worker; already gone is fine
+		_ = cmd.Wait()
+	})
 	time.Sleep(300 * time.Millisecond)
 	return "http://" + netnsTarget + ":8080/", log
 }
@@ -116,7 +123,7 @@ func readLog(t *testing.T, path string) []float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	var times []float64
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

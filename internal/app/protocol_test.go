@@ -34,7 +34,7 @@ func TestIPv6Loopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	defer closeTarget(t, srv)
 	code, out, errs := runApp("-t1", "-c2", "-d200ms", "http://"+srv.Addr()+"/")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -47,7 +47,7 @@ func TestIPv6Loopback(t *testing.T) {
 
 func TestHTTPSVerifiesUnlessInsecure(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "hello\n")
+		_, _ = io.WriteString(w, "hello\n") // a failed write shows as the client's error
 	}))
 	srv.EnableHTTP2 = false
 	srv.StartTLS()

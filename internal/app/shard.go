@@ -31,7 +31,7 @@ func takeShare(cfg *cli.Config, ecfg *engine.Config) {
 	cfg.Connections = engine.ConnectionsFor(i, n, total)
 	cfg.Threads = engine.ConnectionsFor(i, n, cfg.Threads)
 	if cfg.Requests > 0 {
-		cfg.Requests = uint64(engine.ConnectionsFor(i, n, int(cfg.Requests)))
+		cfg.Requests = uint64(engine.ConnectionsFor(i, n, int(cfg.Requests))) //nolint:gosec // G115: cli bounds -n to [1, cli.MaxRequests], which fits an int (checked at compile time below)
 	}
 	ecfg.Connections, ecfg.Requests = cfg.Connections, cfg.Requests
 	ecfg.ShardFirst, ecfg.ShardConnections = first, total
@@ -39,6 +39,10 @@ func takeShare(cfg *cli.Config, ecfg *engine.Config) {
 	// the connections, which is what it reports as asked for.
 	cfg.Rate = cfg.Rate * float64(cfg.Connections) / float64(total)
 }
+
+// This fails to compile if -n's bound ever outgrows an int (or volley is built for a 32-bit
+// platform), which would make the int conversion in takeShare truncate.
+const _ int = cli.MaxRequests
 
 func shardName(cfg *cli.Config) string {
 	if cfg.ShardCount == 0 {
@@ -68,7 +72,7 @@ func waitForStart(ctx context.Context, cfg *cli.Config, stderr io.Writer) (late 
 	}
 	late = max(time.Since(cfg.StartAt), 0)
 	if late > 10*time.Millisecond {
-		fmt.Fprintf(stderr, "volley: started %v after --start-at %s\n", late.Round(time.Millisecond), cfg.StartAt.Format(time.RFC3339Nano))
+		_, _ = fmt.Fprintf(stderr, "volley: started %v after --start-at %s\n", late.Round(time.Millisecond), cfg.StartAt.Format(time.RFC3339Nano))
 	}
 	return late, nil
 }

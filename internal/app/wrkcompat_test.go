@@ -28,7 +28,9 @@ func startNginx(t *testing.T) string {
 	ln.Close()
 	dir := t.TempDir()
 	for _, d := range []string{"logs", "tmp"} {
-		os.MkdirAll(filepath.Join(dir, d), 0o755)
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
+			t.Fatal(err)
+		}
 	}
 	conf := fmt.Sprintf(`worker_processes 1;
 pid %[1]s/nginx.pid;
@@ -55,7 +57,8 @@ http {
 		t.Fatal(err)
 	}
 	// SIGTERM, not SIGKILL: nginx's master then stops its worker, which would otherwise live on.
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
+	// Errors are ignored: nginx may already have exited, and its exit status is not under test.
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for i := 0; ; i++ {
 		c, err := net.Dial("tcp", addr)

@@ -26,12 +26,13 @@ var kubeFlags = map[string]bool{"--image": true, "--name": true, "--namespace": 
 func parseKubeJob(args []string) (*Config, error) {
 	k := &KubeJob{}
 	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
+	for len(args) > 0 {
+		a := args[0]
 		if a == "--" {
-			rest = append(rest, args[i:]...)
+			rest = append(rest, args...)
 			break
 		}
+		args = args[1:]
 		name, value, inline := strings.Cut(a, "=")
 		if !inline && strings.HasPrefix(a, "-s") && len(a) > 2 && !strings.HasPrefix(a, "--") {
 			name, value, inline = "-s", a[2:], true
@@ -41,11 +42,10 @@ func parseKubeJob(args []string) (*Config, error) {
 			continue
 		}
 		if !inline {
-			if i+1 == len(args) {
+			if len(args) == 0 {
 				return nil, usageErrorf("kube-job: " + name + " needs a value")
 			}
-			i++
-			value = args[i]
+			value, args = args[0], args[1:]
 		}
 		switch name {
 		case "--image":
