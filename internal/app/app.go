@@ -93,6 +93,11 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		Requests:    cfg.Requests,
 	}
 	takeShare(cfg, &ecfg)
+	// Before anything is printed: a run that cannot open its connections must not start.
+	if err := engine.EnsureDescriptors(cfg.Connections, cfg.Threads); err != nil {
+		warn(stderr, "volley: "+err.Error())
+		return ExitNoStart
+	}
 	if cfg.Target.Scheme == "https" {
 		ecfg.TLS = tlsConfig(cfg)
 	}

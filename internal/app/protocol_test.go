@@ -1,10 +1,12 @@
 package app
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -79,5 +81,23 @@ func TestNoBodyStatuses(t *testing.T) {
 		if strings.Contains(out, "errors") || strings.Contains(out, "  0 requests") {
 			t.Fatalf("status %s:\n%s", status, out)
 		}
+	}
+}
+
+// With a descriptor limit too low for the connections (and no room to raise it), the run
+// refuses to start and says what to do, instead of running with connections that never open.
+func TestDescriptorLimitRefusesToStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	bin := buildBinary(t)
+	srv := startTarget(t)
+	out, err := exec.Command("/bin/sh", "-c", "ulimit -n 100 && exec \"$0\" -t1 -c500 -d1s \"$1\"", bin, srv.URL()+"/").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != ExitNoStart {
+		t.Fatalf("want exit 2, got %v:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "500 connections need about") || !strings.Contains(string(out), "ulimit -n") || strings.Count(string(out), "\n") != 1 {
+		t.Fatalf("want one line saying how many descriptors and how to raise the limit:\n%s", out)
 	}
 }

@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if len(cfg.Threads) == 0 || cfg.Connections < len(cfg.Threads) {
 		return nil, errors.New("engine: invalid configuration")
 	}
-	if err := ensureDescriptors(cfg.Connections, len(cfg.Threads)); err != nil {
+	if err := EnsureDescriptors(cfg.Connections, len(cfg.Threads)); err != nil {
 		return nil, err
 	}
 	stop, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)

@@ -13,16 +13,16 @@ const descriptorsPerThread = 2
 const reservedDescriptors = 64
 
 // LimitError says that the run cannot have the descriptors it needs; the run must not start.
-type LimitError struct{ Need, Have uint64 }
+type LimitError struct{ Connections, Need, Have uint64 }
 
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("%d connections need about %d file descriptors but the limit is %d; raise it (e.g. `ulimit -n %d`, or LimitNOFILE= for a service) or use fewer connections",
-		e.Need-reservedDescriptors, e.Need, e.Have, e.Need)
+		e.Connections, e.Need, e.Have, e.Need)
 }
 
-// ensureDescriptors raises the soft RLIMIT_NOFILE toward the hard limit so that every connection
+// EnsureDescriptors raises the soft RLIMIT_NOFILE toward the hard limit so that every connection
 // gets a descriptor: wrk instead runs with connections that silently never open.
-func ensureDescriptors(connections, threads int) error {
+func EnsureDescriptors(connections, threads int) error {
 	need := uint64(connections) + uint64(threads)*descriptorsPerThread + reservedDescriptors //nolint:gosec // G115: Run has checked 1 <= threads <= connections
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
@@ -42,7 +42,7 @@ func ensureDescriptors(connections, threads int) error {
 		}
 	}
 	if lim.Cur < need {
-		return &LimitError{Need: need, Have: lim.Cur}
+		return &LimitError{Connections: uint64(connections), Need: need, Have: lim.Cur} //nolint:gosec // G115: connections ≥ 1, checked by Run
 	}
 	return nil
 }
