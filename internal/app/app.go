@@ -74,11 +74,6 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	addr, err := pickAddress(ctx, cfg.Target, cfg.Timeout)
-	if err != nil {
-		warn(stderr, "volley: "+err.Error())
-		return ExitNoStart
-	}
 	request, err := buildRequest(cfg)
 	if err != nil {
 		warn(stderr, "volley: "+err.Error())
@@ -115,11 +110,22 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		// What scripts print reaches a terminal escaped, newlines and tabs kept.
 		scriptOut := &report.SafeWriter{W: text}
 		defer scriptOut.Flush() //nolint:errcheck // nothing better to do if stdout is gone
-		if sm, ecfg.Threads, err = loadScript(cfg, addr, scriptOut); err != nil {
+		if sm, err = loadScript(cfg, scriptOut); err != nil {
 			warn(stderr, err.Error())
 			return ExitUsage
 		}
 		defer sm.Close()
+	}
+	addr, err := pickAddress(ctx, cfg.Target, cfg.Timeout)
+	if err != nil {
+		warn(stderr, "volley: "+err.Error())
+		return ExitNoStart
+	}
+	if sm != nil {
+		if ecfg.Threads, err = scriptThreads(sm, cfg, addr); err != nil {
+			warn(stderr, err.Error())
+			return ExitUsage
+		}
 	} else {
 		heads := []bool{false}
 		for range cfg.Threads {

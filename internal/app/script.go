@@ -12,10 +12,12 @@ import (
 	"volley/internal/stats"
 )
 
-// loadScript runs the script in its main state and in one state per thread, in wrk's order:
-// the script, then setup(thread) for each thread in the main state, then init(args) in each
-// thread's state. The threads' addresses and static requests come from their states.
-func loadScript(cfg *cli.Config, addr netip.AddrPort, stdout io.Writer) (*script.Main, []engine.Thread, error) {
+// Scripts run in wrk's order: the script in the main state, then one state per thread, then
+// setup(thread) for each thread in the main state, then init(args) in each thread's state. The
+// threads' addresses and static requests come from their states.
+// loadScript compiles and runs the script in the main state: before the target is
+// resolved, so that a broken script is reported as such, as wrk does.
+func loadScript(cfg *cli.Config, stdout io.Writer) (*script.Main, error) {
 	t := cfg.Target
 	port := ""
 	if t.PortGiven {
@@ -25,7 +27,7 @@ func loadScript(cfg *cli.Config, addr netip.AddrPort, stdout io.Writer) (*script
 	for i, h := range cfg.Headers {
 		headers[i] = h1.Field{Name: h.Name, Value: h.Value}
 	}
-	m, err := script.Load(script.Options{
+	return script.Load(script.Options{
 		Path:        cfg.Script,
 		Args:        append([]string{t.Raw}, cfg.ScriptArgs...),
 		AllowRead:   cfg.AllowRead,
@@ -34,35 +36,33 @@ func loadScript(cfg *cli.Config, addr netip.AddrPort, stdout io.Writer) (*script
 		MemoryLimit: cfg.ScriptMemory,
 		Stdout:      stdout,
 	})
-	if err != nil {
-		return nil, nil, err
-	}
+}
+
+// scriptThreads creates the threads' states, calls setup(thread) for each and then init.
+func scriptThreads(m *script.Main, cfg *cli.Config, addr netip.AddrPort) ([]engine.Thread, error) {
+	var err error
 	states := make([]*script.Thread, cfg.Threads)
 	for i := range states {
 		if states[i], err = m.NewThread(i, addr); err != nil {
-			m.Close()
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if err := m.Setup(states); err != nil {
-		m.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	threads := make([]engine.Thread, cfg.Threads)
 	for i, st := range states {
 		if err := st.Init(); err != nil {
-			m.Close()
-			return nil, nil, err
+			return nil, err
 		}
 		threads[i] = engine.Thread{Addr: st.Addr(), Script: st}
 		if !st.HasRequest() {
 			if threads[i].Request, threads[i].Heads, err = st.StaticRequest(); err != nil {
-				m.Close()
-				return nil, nil, err
+				return nil, err
 			}
 		}
 	}
-	return m, threads, nil
+	return threads, nil
 }
 
 // done calls the script's done(summary, latency, requests).

@@ -87,3 +87,11 @@ response = function() n = n + 1 if n >= 50 then wrk.thread:stop() end end`)
 	}
 	assertReport(t, out)
 }
+
+// A broken script is reported as such before the target is even resolved, as wrk does.
+func TestBrokenScriptBeforeConnecting(t *testing.T) {
+	code, _, errs := runApp("-s", writeScript(t, "x = = 1"), "http://127.0.0.1:1/")
+	if code != ExitUsage || !strings.Contains(errs, "script.lua:1:") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}
