@@ -9,22 +9,42 @@ const RateInterval = 100 * time.Millisecond
 // Recorder is one engine thread's record of a run. It has no locks: only the
 // goroutine that owns it may touch it until the run ends.
 type Recorder struct {
-	Latency     *Histogram // µs from a request's first byte (rate mode: its scheduled time) to its response's last
-	Uncorrected *Histogram // rate mode only: µs from the request's actual first byte
-	Rate        *Histogram // req/s, one sample per RateInterval in which requests completed
-	Requests    uint64     // complete responses
-	InFlight    uint64     // requests written but unanswered when the thread stopped
-	Bytes       uint64     // bytes read from the sockets, whole or partial responses alike
-	Errors      Errors
-	StatusCodes [600]uint64 // responses by status code; index 0 counts codes outside 1..599
-
+	Counts
 	window rateWindow
 	series seriesRecorder
 }
 
+// Counts is what each thread records and what a run's Result adds up.
+type Counts struct {
+	Latency     *Histogram // µs from a request's first byte (rate mode: its scheduled time) to its response's last
+	Uncorrected *Histogram // rate mode only (else nil): µs from the request's actual first byte
+	Rate        *Histogram // req/s, one sample per RateInterval in which requests completed
+	Requests    uint64     // complete responses
+	InFlight    uint64     // requests written but unanswered when the run ended
+	Bytes       uint64     // bytes read from the sockets, whole or partial responses alike
+	Errors      Errors
+	StatusCodes [600]uint64 // responses by status code; index 0 counts codes outside 1..599
+}
+
+func newCounts() Counts { return Counts{Latency: NewHistogram(), Rate: NewHistogram()} }
+
+// add adds o to c, as if both had been recorded together.
+func (c *Counts) add(o *Counts) {
+	c.Requests += o.Requests
+	c.InFlight += o.InFlight
+	c.Bytes += o.Bytes
+	c.Errors.Merge(&o.Errors)
+	c.Latency.Merge(o.Latency)
+	c.Uncorrected = mergeOptional(c.Uncorrected, o.Uncorrected)
+	c.Rate.Merge(o.Rate)
+	for i, n := range o.StatusCodes {
+		c.StatusCodes[i] += n
+	}
+}
+
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{Latency: NewHistogram(), Rate: NewHistogram(), series: newSeriesRecorder()}
+	return &Recorder{Counts: newCounts(), series: newSeriesRecorder()}
 }
 
 // Response counts one complete response and records its latency in µs.

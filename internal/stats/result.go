@@ -5,22 +5,15 @@ import "time"
 // Result is the merged outcome of a run: one Result, many renderings
 // (DESIGN decision 9). It also merges with other Results, for distributed runs.
 type Result struct {
-	Start       time.Time     // wall clock when the run started (aligns merged time series)
-	Elapsed     time.Duration // measured run time
-	Requests    uint64
-	InFlight    uint64 // requests written whose responses had not arrived when the run ended
-	Bytes       uint64
-	Errors      Errors
-	Latency     *Histogram // µs; in rate mode, from each request's scheduled send time (corrected)
-	Uncorrected *Histogram // rate mode only (else nil): µs from the request's actual first byte
-	Rate        *Histogram // req/s samples, per thread
-	StatusCodes [600]uint64
-	Series      Series // per second from Start: requests, errors, latency
+	Start   time.Time     // wall clock when the run started (aligns merged time series)
+	Elapsed time.Duration // measured run time
+	Counts                // all threads' together; Rate holds every thread's samples
+	Series  Series        // per second from Start: requests, errors, latency
 }
 
 // NewResult returns an empty Result.
 func NewResult() *Result {
-	return &Result{Latency: NewHistogram(), Rate: NewHistogram(), Series: Series{Interval: SeriesInterval}}
+	return &Result{Counts: newCounts(), Series: Series{Interval: SeriesInterval}}
 }
 
 // Merge merges the recorders of a run's threads. Set Elapsed on the result.
@@ -34,16 +27,7 @@ func Merge(recs ...*Recorder) *Result {
 
 // Add adds one thread's recorder to r. rec is unchanged.
 func (r *Result) Add(rec *Recorder) {
-	r.Requests += rec.Requests
-	r.InFlight += rec.InFlight
-	r.Uncorrected = mergeOptional(r.Uncorrected, rec.Uncorrected)
-	r.Bytes += rec.Bytes
-	r.Errors.Merge(&rec.Errors)
-	r.Latency.Merge(rec.Latency)
-	r.Rate.Merge(rec.Rate)
-	for i, n := range rec.StatusCodes {
-		r.StatusCodes[i] += n
-	}
+	r.add(&rec.Counts)
 	snap := rec.series.snapshot(rec)
 	r.Series.Merge(&snap, 0, 0) // a run's threads share its start
 }
@@ -57,16 +41,7 @@ func (r *Result) Merge(o *Result) {
 	if r.Start.IsZero() || (!o.Start.IsZero() && o.Start.Before(r.Start)) {
 		r.Start = o.Start
 	}
-	r.Requests += o.Requests
-	r.InFlight += o.InFlight
-	r.Uncorrected = mergeOptional(r.Uncorrected, o.Uncorrected)
-	r.Bytes += o.Bytes
-	r.Errors.Merge(&o.Errors)
-	r.Latency.Merge(o.Latency)
-	r.Rate.Merge(o.Rate)
-	for i, n := range o.StatusCodes {
-		r.StatusCodes[i] += n
-	}
+	r.add(&o.Counts)
 }
 
 // RequestsPerSec is completed requests per second of Elapsed, 0 when Elapsed
