@@ -103,8 +103,8 @@ func (t *thread) established(c *conn) {
 // proceed sends the next request: after the script's delay(), and in rate mode at its
 // scheduled time.
 func (t *thread) proceed(c *conn) {
-	if t.draining {
-		t.closeConn(c)
+	if t.draining || t.seen >= t.end {
+		t.closeConn(c) // the run is ending: no new requests
 		return
 	}
 	if c.resend {
@@ -128,7 +128,10 @@ func (t *thread) proceed(c *conn) {
 		}
 	}
 	if t.cfg.Rate > 0 {
-		notBefore = c.sched.due()
+		if notBefore = c.sched.due(); notBefore >= t.end {
+			t.closeConn(c) // the schedule has no more slots in this run
+			return
+		}
 	}
 	if notBefore > 0 && notBefore > t.now() {
 		c.state = stDelay

@@ -49,6 +49,7 @@ type thread struct {
 	// in the socket buffers by then. Reading the clock again after each read would add the
 	// time spent on the batch's earlier connections to the later ones' latency.
 	seen int64
+	end  int64 // the run's deadline, since its start
 
 	stopped   bool // the script called thread:stop()
 	scriptErr error
@@ -153,7 +154,8 @@ func (t *thread) run(start, deadline time.Time) {
 		_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
 	}
 	t.base = nanotime() - int64(time.Since(start))
-	end := int64(deadline.Sub(start))
+	t.end = int64(deadline.Sub(start))
+	end := t.end
 	t.rec.Tick(0)
 	t.nextTick = int64(stats.RateInterval)
 	for i := range t.conns {
