@@ -156,6 +156,8 @@ func TestOSLibrary(t *testing.T) {
 	wantError(t, err, ErrScript, "invalid conversion specifier '%E'")
 	_, _, err = load(t, `os.time({year = 2000})`)
 	wantError(t, err, ErrScript, "field 'day' missing in date table")
+	_, _, err = load(t, `os.date("!%y", -7e10)`)
+	wantError(t, err, ErrScript, "time out of range")
 }
 
 func TestFileReads(t *testing.T) {

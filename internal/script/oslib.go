@@ -84,6 +84,10 @@ func osDate(L *lua.LState) int {
 	} else {
 		when = when.Local()
 	}
+	if y := when.Year(); y < 1 || y > 9999 {
+		// strftime's fields are fixed-width: outside these years they would print garbage.
+		L.RaiseError("bad argument #2 to 'date' (time out of range: years 1 to 9999)")
+	}
 	if len(f) >= 2 && f[:2] == "*t" {
 		t := L.NewTable()
 		for _, kv := range []struct {
