@@ -183,6 +183,12 @@ func (t *thread) send(c *conn) {
 func (t *thread) wake(c *conn) {
 	switch c.state {
 	case stDelay:
+		// A delay() that ends past the deadline sends nothing; a rate-mode slot due before the
+		// deadline is part of the run even when handled a moment after it.
+		if t.draining || (t.cfg.Rate == 0 && t.now() >= t.end) {
+			t.closeConn(c)
+			return
+		}
 		t.request(c)
 	case stClosed:
 		t.begin(c, t.now())
