@@ -275,8 +275,13 @@ func (t *thread) readable(c *conn) {
 	case errno == unix.EAGAIN:
 		return
 	case errno != 0:
-		if !c.busy || (!c.gotData && c.served > 0 && errno == unix.ECONNRESET) {
-			// A reset of an idle keep-alive connection is the server closing it.
+		if !c.busy {
+			t.closed(c) // a reset of an idle keep-alive connection is the server closing it
+			return
+		}
+		if !c.gotData && c.served > 0 && errno == unix.ECONNRESET {
+			// The keep-alive race, as in eof: send the request again on a new connection.
+			c.resend = true
 			t.closed(c)
 			return
 		}
