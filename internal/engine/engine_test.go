@@ -315,3 +315,23 @@ func TestHTTPS(t *testing.T) {
 }
 
 var _ = stats.KindRead
+
+// A server that closes each connection right after its response, without saying so: the
+// request already sent on it meets a closed connection (the keep-alive race) and is sent
+// again on a new one, without counting an error.
+func TestKeepAliveRaceIsNotAnError(t *testing.T) {
+	var answered atomic.Uint64
+	addr := rawServer(t, func(c net.Conn, r *bufio.Reader) {
+		if readRequest(r) {
+			answered.Add(1)
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	res := runFor(t, config(t, addr, 1, 2, 300*time.Millisecond, request(t, "GET", "/")))
+	if e := res.Errors; e.Connect+e.Read+e.Write+e.Timeout != 0 {
+		t.Fatalf("the keep-alive race counted as errors: %+v %v", e, e.Reasons)
+	}
+	if res.Requests < 50 || res.Requests > answered.Load() {
+		t.Fatalf("requests %d, server answered %d", res.Requests, answered.Load())
+	}
+}
