@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"volley/internal/h1"
 	"volley/internal/testserver"
 )
 
@@ -103,6 +104,37 @@ func TestShardSchedulesInterleave(t *testing.T) {
 	for i := 1; i < len(all); i++ {
 		if d := all[i] - all[i-1]; d < gap-time.Microsecond || d > gap+time.Microsecond {
 			t.Fatalf("send %d: gap %v, want %v", i, d, gap)
+		}
+	}
+}
+
+// delayScript is a script with only delay(): every request waits d first.
+type delayScript struct{ d time.Duration }
+
+func (delayScript) HasRequest() bool                       { return false }
+func (delayScript) HasResponse() bool                      { return false }
+func (delayScript) HasDelay() bool                         { return true }
+func (delayScript) Request() ([]byte, []bool, error)       { return nil, nil, nil }
+func (delayScript) Response(int, []h1.Field, []byte) error { return nil }
+func (s delayScript) Delay() (time.Duration, error)        { return s.d, nil }
+func (delayScript) Stopped() bool                          { return false }
+
+// delay() works in both modes and is think time, not latency: in closed mode each request
+// waits for it; in rate mode it postpones the connection's schedule.
+func TestDelayInBothModes(t *testing.T) {
+	for _, rate := range []float64{0, 1000} {
+		srv := startServer(t, testserver.Options{})
+		cfg := config(t, srv.Addr(), 1, 1, 500*time.Millisecond, request(t, "GET", "/"))
+		cfg.Rate = rate
+		cfg.Threads[0].Script = delayScript{d: 10 * time.Millisecond}
+		res := runFor(t, cfg)
+		noErrors(t, res)
+		// About one request per 10 ms (plus a round trip, and in rate mode the 1 ms slot).
+		if res.Requests < 30 || res.Requests > 50 {
+			t.Errorf("rate %v: %d requests in 500 ms with a 10 ms delay each", rate, res.Requests)
+		}
+		if p50 := time.Duration(res.Latency.Percentile(50)) * time.Microsecond; p50 > 5*time.Millisecond {
+			t.Errorf("rate %v: p50 %v: the delay was counted as latency", rate, p50)
 		}
 	}
 }
