@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,6 +100,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer unix.Close(stop)
 
+	// Each thread is locked to an OS thread and needs a P whenever it returns from epoll_wait.
+	// With fewer Ps than threads, a returning thread waits until the runtime takes a P back
+	// from one blocked in a system call, which sysmon does only every 20 µs to 10 ms: latency
+	// spikes of that size. One P per thread (plus the runtime's own work) leaves scheduling
+	// to the kernel, as with wrk's threads.
+	if want := len(cfg.Threads) + 2; runtime.GOMAXPROCS(0) < want {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(want))
+	}
 	var stopping atomic.Bool
 	signal := func() {
 		if stopping.CompareAndSwap(false, true) {
