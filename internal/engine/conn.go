@@ -228,7 +228,7 @@ func (t *thread) flush(c *conn) {
 			}
 			c.written = len(c.payload)
 		}
-		out = c.tls.out
+		out = c.tls.pipe.out
 	} else {
 		out = c.payload[c.written:]
 	}
@@ -250,7 +250,7 @@ func (t *thread) flush(c *conn) {
 		}
 	}
 	if c.tls != nil {
-		c.tls.sent(len(c.tls.out) - len(out))
+		c.tls.sent(len(c.tls.pipe.out) - len(out))
 	}
 	if len(out) > 0 != c.wantOut {
 		c.wantOut = len(out) > 0

@@ -137,14 +137,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		threads[i] = t
 	}
 
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			signal()
-		case <-done:
-		}
-	}()
+	stopWatching := context.AfterFunc(ctx, signal) // SIGINT, or the caller giving up
 
 	// Setting up allocates (histograms, buffers, connections) and nothing is allocated after:
 	// collect now rather than let a collection cycle overlap the first moments of the run.
@@ -153,15 +146,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	deadline := start.Add(cfg.Duration)
 	var wg sync.WaitGroup
 	for _, t := range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t.run(start, deadline)
-		}()
+		wg.Go(func() { t.run(start, deadline) })
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	close(done)
+	stopWatching()
 
 	res := &Result{Result: stats.NewResult()}
 	res.Start = start

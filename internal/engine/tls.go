@@ -68,12 +68,11 @@ func (p *tlsPipe) SetWriteDeadline(time.Time) error { return nil }
 type tlsConn struct {
 	conn *tls.Conn
 	pipe tlsPipe
-	out  []byte // alias of pipe.out, for flush
 }
 
+// encrypt turns plaintext into ciphertext in pipe.out, which the loop then flushes.
 func (c *tlsConn) encrypt(plain []byte) error {
 	_, err := c.conn.Write(plain)
-	c.out = c.pipe.out
 	return err
 }
 
@@ -83,7 +82,7 @@ func (c *tlsConn) sent(n int) {
 	if len(rest) == 0 {
 		rest = c.pipe.out[:0]
 	}
-	c.pipe.out, c.out = rest, rest
+	c.pipe.out = rest
 }
 
 // release ends the connection's TLS state; closing the duplicate also cancels a handshake.
@@ -211,7 +210,6 @@ func (t *thread) decrypt(c *conn, b []byte) {
 		return
 	}
 	if len(tc.pipe.out) > 0 && !c.wantOut && c.state == stReady { // post-handshake messages
-		tc.out = tc.pipe.out
 		t.flush(c)
 	}
 }
