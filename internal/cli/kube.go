@@ -16,15 +16,16 @@ type KubeJob struct {
 	Args                   []string // volley flags and URL for the whole test
 }
 
-// kubeFlags take a value and belong to kube-job, not to the test.
-var kubeFlags = map[string]bool{"--image": true, "--name": true, "--namespace": true, "--cpu": true,
-	"--memory": true, "--shards": true, "--start-at": true, "--script": true, "-s": true}
-
 // parseKubeJob separates kube-job's own flags from the test's arguments, then validates the
 // test as shard 0 of the Job would run it, so that a manifest is only printed for a command
 // line that every shard will accept.
 func parseKubeJob(args []string) (*Config, error) {
 	k := &KubeJob{}
+	var shards string
+	// kube-job's own flags, all with a value; everything else belongs to the test.
+	own := map[string]*string{"--image": &k.Image, "--name": &k.Name, "--namespace": &k.Namespace,
+		"--cpu": &k.CPU, "--memory": &k.Memory, "--start-at": &k.StartAt, "--shards": &shards,
+		"--script": &k.Script, "-s": &k.Script}
 	var rest []string
 	for len(args) > 0 {
 		a := args[0]
@@ -37,7 +38,8 @@ func parseKubeJob(args []string) (*Config, error) {
 		if !inline && strings.HasPrefix(a, "-s") && len(a) > 2 && !strings.HasPrefix(a, "--") {
 			name, value, inline = "-s", a[2:], true
 		}
-		if !kubeFlags[name] {
+		dest, ok := own[name]
+		if !ok {
 			rest = append(rest, a)
 			continue
 		}
@@ -47,28 +49,14 @@ func parseKubeJob(args []string) (*Config, error) {
 			}
 			value, args = args[0], args[1:]
 		}
-		switch name {
-		case "--image":
-			k.Image = value
-		case "--name":
-			k.Name = value
-		case "--namespace":
-			k.Namespace = value
-		case "--cpu":
-			k.CPU = value
-		case "--memory":
-			k.Memory = value
-		case "--start-at":
-			k.StartAt = value
-		case "--script", "-s":
-			k.Script = value
-		case "--shards":
-			n, err := strconv.Atoi(value)
-			if err != nil || n < 1 || n > MaxShards {
-				return nil, invalidFlag("shards", value, "must be between 1 and "+strconv.Itoa(MaxShards))
-			}
-			k.Shards = n
+		*dest = value
+	}
+	if shards != "" {
+		n, err := strconv.Atoi(shards)
+		if err != nil || n < 1 || n > MaxShards {
+			return nil, invalidFlag("shards", shards, "must be between 1 and "+strconv.Itoa(MaxShards))
 		}
+		k.Shards = n
 	}
 	if k.Image == "" {
 		return nil, usageErrorf("kube-job needs --image: the container image with volley in it")
