@@ -75,10 +75,10 @@ func (c *conn) serve() {
 	for {
 		var req request
 		err := c.readRequest(&req)
-		var he *httpError
 		if err == nil {
 			err = c.respond(req.resp, true)
-		} else if errors.As(err, &he) {
+		} else if he := (*httpError)(nil); errors.As(err, &he) {
+			// Declared on the error path only: errors.As makes it escape to the heap.
 			err = c.respond(he.response(), false)
 		}
 		switch {
