@@ -37,6 +37,7 @@ bench: build
 
 COMPARE ?= ../shared/bench/compare.sh
 compare: build
+	@test -x $(COMPARE) || { echo "make compare: $(COMPARE) not found: it comes with the team's shared/ beside this checkout (or set COMPARE=path)"; exit 2; }
 	$(COMPARE) $(COMPARE_ARGS) $(BIN)
 
 clean:
