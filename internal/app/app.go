@@ -83,11 +83,11 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		Connections: cfg.Connections,
 		Duration:    cfg.Duration,
 		Timeout:     cfg.Timeout,
-		Limits:      limits(cfg),
 		Rate:        cfg.Rate,
 		Requests:    cfg.Requests,
 	}
 	takeShare(cfg, &ecfg)
+	ecfg.Limits = limits(cfg) // per connection of this process: after its share is known
 	// Before anything is printed: a run that cannot open its connections must not start.
 	if err := engine.EnsureDescriptors(cfg.Connections, cfg.Threads); err != nil {
 		warn(stderr, "volley: "+err.Error())
