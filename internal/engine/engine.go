@@ -94,11 +94,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := EnsureDescriptors(cfg.Connections, len(cfg.Threads)); err != nil {
 		return nil, err
 	}
-	stop, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err != nil {
+	sh := &shared{}
+	var err error
+	if sh.stopfd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
 		return nil, fmt.Errorf("creating the stop signal: %w", err)
 	}
-	defer unix.Close(stop)
+	defer unix.Close(sh.stopfd)
 
 	// Each thread is locked to an OS thread and needs a P whenever it returns from epoll_wait.
 	// With fewer Ps than threads, a returning thread waits until the runtime takes a P back
@@ -108,13 +109,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if want := len(cfg.Threads) + 2; runtime.GOMAXPROCS(0) < want {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(want))
 	}
-	var stopping atomic.Bool
-	signal := func() {
-		if stopping.CompareAndSwap(false, true) {
-			one := [8]byte{1}
-			_, _ = unix.Write(stop, one[:])
-		}
-	}
 	if cfg.TLS != nil {
 		cfg.TLS = cfg.TLS.Clone()
 		if cfg.TLS.ClientSessionCache == nil {
@@ -122,11 +116,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			cfg.TLS.ClientSessionCache = tls.NewLRUClientSessionCache(cfg.Connections)
 		}
 	}
-	var issued atomic.Uint64
 	threads := make([]*thread, len(cfg.Threads))
 	first := 0
 	for i := range threads {
-		t, err := newThread(&cfg, i, first, stop, &stopping, signal, &issued)
+		t, err := newThread(&cfg, i, first, sh)
 		first += ConnectionsFor(i, len(cfg.Threads), cfg.Connections)
 		if err != nil {
 			for _, t := range threads[:i] {
@@ -137,7 +130,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		threads[i] = t
 	}
 
-	stopWatching := context.AfterFunc(ctx, signal) // SIGINT, or the caller giving up
+	stopWatching := context.AfterFunc(ctx, sh.stop) // SIGINT, or the caller giving up
 
 	// Setting up allocates (histograms, buffers, connections) and nothing is allocated after:
 	// collect now rather than let a collection cycle overlap the first moments of the run.
@@ -169,4 +162,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Elapsed = elapsed
 	return res, nil
+}
+
+// shared is what a run's threads have in common, besides the Config.
+type shared struct {
+	stopfd   int           // an eventfd in every thread's epoll set: written once to stop them all
+	stopping atomic.Bool   // set with the first write to stopfd
+	issued   atomic.Uint64 // -n: requests issued by all threads so far
+}
+
+// stop ends the run: every thread drains and returns.
+func (sh *shared) stop() {
+	if sh.stopping.CompareAndSwap(false, true) {
+		one := [8]byte{1}
+		_, _ = unix.Write(sh.stopfd, one[:])
+	}
 }

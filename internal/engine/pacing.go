@@ -40,12 +40,12 @@ func (t *thread) claim(n int) bool {
 	}
 	batch := uint64(n) //nolint:gosec // G115: n is a pipelined batch's length, never negative
 	for {
-		cur := t.issued.Load()
+		cur := t.sh.issued.Load()
 		if cur+batch > limit {
 			t.quotaDone = true
 			return false
 		}
-		if t.issued.CompareAndSwap(cur, cur+batch) {
+		if t.sh.issued.CompareAndSwap(cur, cur+batch) {
 			if cur+batch == limit {
 				t.quotaDone = true
 			}

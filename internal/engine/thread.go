@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -26,12 +25,10 @@ const (
 )
 
 type thread struct {
-	cfg      *Config
-	spec     Thread
-	epfd     int
-	stopfd   int
-	stopping *atomic.Bool
-	stopAll  func()
+	cfg  *Config
+	spec Thread
+	epfd int
+	sh   *shared
 
 	conns  []conn
 	events []unix.EpollEvent
@@ -54,15 +51,13 @@ type thread struct {
 	stopped   bool // the script called thread:stop()
 	scriptErr error
 
-	inflight  int   // connections with a batch outstanding
-	draining  bool  // no new requests: the run is ending
-	drainEnd  int64 // when the drain gives up on outstanding responses
-	quotaDone bool  // -n: every request has been issued
-	issued    *atomic.Uint64
+	inflight  int              // connections with a batch outstanding
+	draining  bool             // no new requests: the run is ending
+	drainEnd  int64            // when the drain gives up on outstanding responses
+	quotaDone bool             // -n: every request has been issued
 	lag       *stats.Histogram // rate mode: µs by which paced sends missed their time (generator lag)
 
-	live                   *Live
-	pubRequests, pubErrors uint64
+	pubRequests, pubErrors uint64 // what publish last added to Config.Live
 
 	// TLS handshakes run on helper goroutines and report here (see tls.go).
 	notifyfd int
@@ -71,16 +66,13 @@ type thread struct {
 	plain    []byte
 }
 
-func newThread(cfg *Config, i int, first int, stopfd int, stopping *atomic.Bool, stopAll func(), issued *atomic.Uint64) (*thread, error) {
+// newThread sets up thread i, whose first connection is the run's connection number first.
+func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 	t := &thread{
 		cfg:      cfg,
-		issued:   issued,
-		live:     cfg.Live,
+		sh:       sh,
 		lag:      stats.NewHistogram(),
 		spec:     cfg.Threads[i],
-		stopfd:   stopfd,
-		stopping: stopping,
-		stopAll:  stopAll,
 		notifyfd: -1,
 		rec:      stats.NewRecorder(),
 		timeout:  int64(cfg.Timeout),
@@ -115,7 +107,7 @@ func newThread(cfg *Config, i int, first int, stopfd int, stopping *atomic.Bool,
 	if t.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("creating an epoll instance: %w", err)
 	}
-	if err = t.register(stopfd, unix.EPOLLIN, evStop, 0); err != nil {
+	if err = t.register(sh.stopfd, unix.EPOLLIN, evStop, 0); err != nil {
 		unix.Close(t.epfd)
 		return nil, fmt.Errorf("registering the stop signal: %w", err)
 	}
@@ -166,7 +158,7 @@ func (t *thread) run(start, deadline time.Time) {
 		if t.scriptErr != nil {
 			break
 		}
-		if !t.draining && (now >= end || t.stopped || t.quotaDone || t.stopping.Load()) {
+		if !t.draining && (now >= end || t.stopped || t.quotaDone || t.sh.stopping.Load()) {
 			t.startDrain(now)
 		}
 		if t.draining && (t.inflight == 0 || now >= t.drainEnd) {
@@ -263,7 +255,7 @@ func (t *thread) failScript(err error) {
 	if t.scriptErr == nil {
 		t.scriptErr = err
 	}
-	t.stopAll()
+	t.sh.stop()
 }
 
 func (t *thread) close() {
@@ -294,12 +286,13 @@ func (t *thread) tick(now int64) {
 
 // publish adds what the thread did since the last call to the run's live counters.
 func (t *thread) publish() {
-	if t.live == nil {
+	live := t.cfg.Live
+	if live == nil {
 		return
 	}
 	e := &t.rec.Errors
 	errs := e.Connect + e.Read + e.Write + e.Timeout + e.Status
-	t.live.Requests.Add(t.rec.Requests - t.pubRequests)
-	t.live.Errors.Add(errs - t.pubErrors)
+	live.Requests.Add(t.rec.Requests - t.pubRequests)
+	live.Errors.Add(errs - t.pubErrors)
 	t.pubRequests, t.pubErrors = t.rec.Requests, errs
 }
