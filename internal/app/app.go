@@ -135,8 +135,8 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 
 	run := report.Run{URL: cfg.Target.Raw, Threads: cfg.Threads, Connections: cfg.Connections,
 		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
-	late, err := waitForStart(ctx, cfg, stderr)
-	if err != nil {
+	ecfg.StartAt = cfg.StartAt
+	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
@@ -155,9 +155,10 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		return ExitNoStart
 	}
 	run.Lag = res.Lag
+	warnLate(cfg, res.Late, stderr)
 	_ = report.WriteText(text, run, res.Result)
 	rc := runConfig(cfg)
-	rc.Shard, rc.LateStart = shardName(cfg), late
+	rc.Shard, rc.LateStart = shardName(cfg), res.Late
 	if err := outs.write(rc, res.Result); err != nil {
 		warn(stderr, "volley: "+err.Error())
 		return ExitUsage

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strconv"
@@ -51,28 +50,18 @@ func shardName(cfg *cli.Config) string {
 	return strconv.Itoa(cfg.ShardIndex) + "/" + strconv.Itoa(cfg.ShardCount)
 }
 
-// waitForStart sleeps until --start-at and says how late the run starts. A shard that starts
-// late says so on stderr and in its result.
-func waitForStart(ctx context.Context, cfg *cli.Config, stderr io.Writer) (late time.Duration, err error) {
-	if cfg.StartAt.IsZero() {
-		return 0, nil
+// checkStartAt refuses a --start-at too far ahead; the engine waits for it once set up.
+func checkStartAt(cfg *cli.Config) error {
+	if !cfg.StartAt.IsZero() && time.Until(cfg.StartAt) > maxStartWait {
+		return fmt.Errorf("--start-at %s is more than %v away", cfg.StartAt.Format(time.RFC3339), maxStartWait)
 	}
-	wait := time.Until(cfg.StartAt)
-	if wait > maxStartWait {
-		return 0, fmt.Errorf("--start-at %s is more than %v away", cfg.StartAt.Format(time.RFC3339), maxStartWait)
-	}
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return 0, fmt.Errorf("interrupted while waiting for --start-at")
-		}
-	}
-	late = max(time.Since(cfg.StartAt), 0)
+	return nil
+}
+
+// warnLate says on stderr that a shard started late: its first requests were sent behind the
+// whole test's schedule, and its latencies include that.
+func warnLate(cfg *cli.Config, late time.Duration, stderr io.Writer) {
 	if late > 10*time.Millisecond {
 		_, _ = fmt.Fprintf(stderr, "volley: started %v after --start-at %s\n", late.Round(time.Millisecond), cfg.StartAt.Format(time.RFC3339Nano))
 	}
-	return late, nil
 }

@@ -58,6 +58,11 @@ type Config struct {
 	// rate, ShardFirst the global index of this process's first connection and
 	// ShardConnections the connections of all shards (0: this process is the whole test).
 	ShardFirst, ShardConnections int
+
+	// StartAt, when set, is the instant the run starts (a distributed run's --start-at): the
+	// engine sets up first, then waits for it, and the run's schedule and deadline count from
+	// it even when setting up took longer, so that all shards keep one schedule.
+	StartAt time.Time
 }
 
 // Live is what a run has done so far, for a progress display.
@@ -73,6 +78,8 @@ type Result struct {
 	// while the connection was free. A high value means volley, not the server, could not keep
 	// the rate (CPU-bound); nil in closed mode.
 	Lag *stats.Histogram
+	// Late is how long after Config.StartAt the run could start.
+	Late time.Duration
 }
 
 // ConnectionsFor spreads connections over threads, giving the remainder to the first threads
@@ -135,7 +142,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// Setting up allocates (histograms, buffers, connections) and nothing is allocated after:
 	// collect now rather than let a collection cycle overlap the first moments of the run.
 	runtime.GC()
-	start := time.Now()
+	start, late, err := startTime(ctx, cfg.StartAt)
+	if err != nil {
+		stopWatching()
+		for _, t := range threads {
+			t.close()
+		}
+		return nil, err
+	}
 	deadline := start.Add(cfg.Duration)
 	var wg sync.WaitGroup
 	for _, t := range threads {
@@ -161,7 +175,30 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		t.close()
 	}
 	res.Elapsed = elapsed
+	res.Late = late
 	return res, nil
+}
+
+// startTime waits for at (if set and ahead) and returns the run's start: at itself, carrying a
+// monotonic clock reading so that the threads' clocks never follow wall-clock steps, and how
+// late the run is against it.
+func startTime(ctx context.Context, at time.Time) (start time.Time, late time.Duration, err error) {
+	now := time.Now()
+	if at.IsZero() {
+		return now, 0, nil
+	}
+	if wait := at.Sub(now); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return time.Time{}, 0, errors.New("interrupted while waiting for the start time")
+		}
+		now = time.Now()
+	}
+	late = now.Sub(at.Round(0)) // wall clock: at came from another machine's clock or a flag
+	return now.Add(-late), max(late, 0), nil
 }
 
 // shared is what a run's threads have in common, besides the Config.

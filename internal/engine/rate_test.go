@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -137,4 +138,53 @@ func TestDelayInBothModes(t *testing.T) {
 			t.Errorf("rate %v: p50 %v: the delay was counted as latency", rate, p50)
 		}
 	}
+}
+
+// A run given a start time waits for it, and counts its schedule and deadline from it even when
+// it starts late: a shard that was slow to start sends what was due and says how late it was,
+// and its latencies include the wait, as for any request sent behind its schedule.
+func TestStartAtAnchorsTheRun(t *testing.T) {
+	t.Run("ahead", func(t *testing.T) {
+		srv := startServer(t, testserver.Options{})
+		cfg := config(t, srv.Addr(), 1, 2, 200*time.Millisecond, request(t, "GET", "/"))
+		cfg.Rate, cfg.StartAt = 100, time.Now().Add(300*time.Millisecond)
+		res := runFor(t, cfg)
+		noErrors(t, res)
+		if d := res.Start.Sub(cfg.StartAt); d < 0 || d > 50*time.Millisecond || res.Late > 50*time.Millisecond {
+			t.Errorf("started %v after the start time (late %v)", d, res.Late)
+		}
+		if n := srv.Requests(); n < 18 || n > 21 {
+			t.Errorf("target counted %d requests, want 20", n)
+		}
+	})
+	t.Run("behind", func(t *testing.T) {
+		srv := startServer(t, testserver.Options{})
+		cfg := config(t, srv.Addr(), 1, 2, 400*time.Millisecond, request(t, "GET", "/"))
+		cfg.Rate, cfg.StartAt = 100, time.Now().Add(-150*time.Millisecond)
+		begin := time.Now()
+		res := runFor(t, cfg)
+		noErrors(t, res)
+		if took := time.Since(begin); took > 350*time.Millisecond {
+			t.Errorf("a run 150ms late took %v of its 400ms", took)
+		}
+		if res.Late < 150*time.Millisecond {
+			t.Errorf("late %v, want at least 150ms", res.Late)
+		}
+		if n := srv.Requests(); n < 38 || n > 41 {
+			t.Errorf("target counted %d requests, want the 40 of the whole schedule", n)
+		}
+		if maxUs := res.Latency.Max(); maxUs < 140_000 {
+			t.Errorf("latency max %dµs: the requests due before the late start must count their wait", maxUs)
+		}
+	})
+	t.Run("interrupted", func(t *testing.T) {
+		srv := startServer(t, testserver.Options{})
+		cfg := config(t, srv.Addr(), 1, 1, time.Second, request(t, "GET", "/"))
+		cfg.StartAt = time.Now().Add(time.Hour)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if _, err := Run(ctx, cfg); err == nil || srv.Requests() != 0 {
+			t.Fatalf("err %v, %d requests sent", err, srv.Requests())
+		}
+	})
 }
