@@ -197,7 +197,7 @@ func startTime(ctx context.Context, at time.Time) (start time.Time, late time.Du
 		}
 		now = time.Now()
 	}
-	late = now.Sub(at.Round(0)) // wall clock: at came from another machine's clock or a flag
+	late = now.Sub(at) // wall clock for a time from a flag: the shards' common clock
 	return now.Add(-late), max(late, 0), nil
 }
 
