@@ -173,6 +173,31 @@ func TestAttackTime(t *testing.T) {
 	}, func(o *Options) { o.HookTimeout, o.SetupTimeout = 5*time.Second, 5*time.Second })
 }
 
+// The main chunk (in every state), setup() and init() share one budget: a script whose phases
+// each stay under the limit cannot add them up, over states and threads, to hold a run back.
+func TestAttackSetupPhasesShareTheBudget(t *testing.T) {
+	// Each phase spins for 40% of the budget (main chunk in the main state, then in the
+	// thread's state, setup(), init()): no phase alone would be stopped, together they must be.
+	src := `local function spin() local t0 = os.clock() while os.clock() - t0 < 0.4 do end end
+spin()
+function setup(thread) spin() end
+function init(args) spin() end`
+	start := time.Now()
+	m, _, err := load(t, src, attackOptions, func(o *Options) { o.SetupTimeout = time.Second })
+	if err == nil {
+		var th *Thread
+		if th, err = m.NewThread(0, testAddr); err == nil {
+			if err = m.Setup([]*Thread{th}); err == nil {
+				err = th.Init()
+			}
+		}
+	}
+	wantError(t, err, ErrTimeout, "ran longer than the 1s allowed for the main chunk, setup() and init() together")
+	if took := time.Since(start); took > 1300*time.Millisecond {
+		t.Errorf("stopped after %v, budget 1s", took)
+	}
+}
+
 func TestAttackMemory(t *testing.T) {
 	runAttacks(t, everywhere, []attack{
 		{"rep", `local s = string.rep("x", 2^40)`, ErrScript, "resulting string too large"},

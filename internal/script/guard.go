@@ -29,6 +29,7 @@ const (
 type guard struct {
 	word  atomic.Uint64 // call number << 2 | phase
 	limit atomic.Int64  // time limit of the current call, in nanoseconds
+	setup atomic.Bool   // the limit is what is left of the setup budget
 	seq   uint64        // owner's call counter
 	ctx   *abortCtx     // owner's; the watchdog closes it while firing
 
@@ -72,9 +73,10 @@ func (c *abortCtx) Err() error {
 	}
 }
 
-func (g *guard) begin(limit time.Duration) {
+func (g *guard) begin(limit time.Duration, setup bool) {
 	g.seq++
 	g.limit.Store(int64(limit))
+	g.setup.Store(setup)
 	g.word.Store(g.seq<<2 | phaseActive)
 }
 
@@ -121,8 +123,12 @@ func (s *state) checkAbort() {
 // On success nret results are left on the stack for the caller to pop.
 func (s *state) pcall(what string, limit time.Duration, nargs, nret int) error {
 	L := s.L
+	setup := limit == setupBudget
+	if setup {
+		limit = max(time.Until(s.m.setupEnd), time.Millisecond)
+	}
 	s.steps = int(max(1_000_000, min(int64(limit)/40, 10_000_000)))
-	s.g.begin(limit)
+	s.g.begin(limit, setup)
 	err := L.PCall(nargs, nret, nil)
 	why := s.g.end(L)
 	if err != nil {

@@ -44,7 +44,7 @@ type Options struct {
 	Target    Target
 
 	HookTimeout  time.Duration // time limit of one request(), response() or delay() call
-	SetupTimeout time.Duration // time limit of the main chunk, setup(), init() and done()
+	SetupTimeout time.Duration // time limit of loading the script (the main chunk in every state, setup(), init()) together, and of done()
 	MemoryLimit  int64         // bytes of script state, all states together
 	Stdout       io.Writer     // print and io.write, buffered
 }
@@ -53,13 +53,18 @@ type Options struct {
 const (
 	DefaultHookTimeout  = 100 * time.Millisecond
 	DefaultSetupTimeout = 10 * time.Second
-	DefaultMemoryLimit  = 256 << 20
-	maxSourceSize       = 16 << 20
+	// setupBudget, as a call's limit, is what is left of SetupTimeout since Load: the main
+	// chunk in every state, setup() and init() share it, so that no arrangement of slow
+	// phases and threads can hold a run back longer than SetupTimeout before it starts.
+	setupBudget        time.Duration = -1
+	DefaultMemoryLimit               = 256 << 20
+	maxSourceSize                    = 16 << 20
 )
 
 // Main is a loaded script: its compiled code and the main Lua state.
 type Main struct {
 	opts      Options
+	setupEnd  time.Time // when the setup budget runs out
 	name      string
 	proto     *lua.FunctionProto
 	roots     []string
@@ -141,7 +146,7 @@ func Load(o Options) (*Main, error) {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
 	}
-	m := &Main{opts: o, name: o.Path}
+	m := &Main{opts: o, name: o.Path, setupEnd: time.Now().Add(o.SetupTimeout)}
 	if m.name == "" {
 		m.name = "script.lua"
 	}
@@ -263,10 +268,10 @@ func (s *state) run() error {
 	L := s.L
 	L.Push(L.NewFunctionFromProto(s.m.proto))
 	L.Push(s.concatFn)
-	if err := s.pcall("the main chunk", s.m.opts.SetupTimeout, 1, 1); err != nil {
+	if err := s.pcall("the main chunk", setupBudget, 1, 1); err != nil {
 		return err
 	}
-	if err := s.pcall("the main chunk", s.m.opts.SetupTimeout, 0, 0); err != nil {
+	if err := s.pcall("the main chunk", setupBudget, 0, 0); err != nil {
 		return err
 	}
 	s.flush()
@@ -329,7 +334,7 @@ func (m *Main) Setup(threads []*Thread) error {
 	for _, t := range threads {
 		s.L.Push(fn)
 		s.L.Push(t.userdata(s))
-		if err := s.pcall("setup()", m.opts.SetupTimeout, 1, 0); err != nil {
+		if err := s.pcall("setup()", setupBudget, 1, 0); err != nil {
 			return err
 		}
 	}

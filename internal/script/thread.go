@@ -97,7 +97,7 @@ func (t *Thread) Init() error {
 		}
 		L.Push(fn)
 		L.Push(args)
-		if err := s.pcall("init()", t.m.opts.SetupTimeout, 1, 0); err != nil {
+		if err := s.pcall("init()", setupBudget, 1, 0); err != nil {
 			return err
 		}
 	}

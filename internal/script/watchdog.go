@@ -120,7 +120,11 @@ func (w *watchdog) check(now time.Time) {
 			continue
 		}
 		if lim := time.Duration(g.limit.Load()); now.Sub(g.seenAt) >= lim {
-			g.fire(word, &abortError{ErrTimeout, "ran longer than " + lim.String() + " (infinite loop?)"})
+			msg := "ran longer than " + lim.String() + " (infinite loop?)"
+			if g.setup.Load() {
+				msg = "ran longer than the " + w.m.opts.SetupTimeout.String() + " allowed for the main chunk, setup() and init() together (infinite loop?)"
+			}
+			g.fire(word, &abortError{ErrTimeout, msg})
 			continue
 		}
 		if objects > g.liveAt+2*limit && now.Sub(w.lastGC) >= time.Second && w.gcRunning.CompareAndSwap(false, true) {
