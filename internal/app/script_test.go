@@ -88,6 +88,34 @@ response = function() n = n + 1 if n >= 50 then wrk.thread:stop() end end`)
 	assertReport(t, out)
 }
 
+// thread:stop() in init() (which wrk ignores) stops the thread before it sends anything; the
+// other thread runs on.
+func TestThreadStopInInitSendsNothing(t *testing.T) {
+	srv := startTarget(t)
+	s := writeScript(t, `
+local threads = 0
+setup = function(thread) threads = threads + 1 thread:set("id", threads) end
+init = function() if id == 1 then wrk.thread:stop() end end
+request = function()
+  if id == 1 then error("thread 1 sent a request after stop()") end
+  if id ~= 2 then error("id " .. tostring(id)) end
+  return wrk.format()
+end`)
+	code, _, errs := runApp("-t2", "-c4", "-d300ms", "-s", s, srv.URL()+"/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if srv.Requests() == 0 {
+		t.Fatal("the thread that did not stop sent nothing")
+	}
+	s = writeScript(t, `init = function() wrk.thread:stop() end`)
+	begin := time.Now()
+	code, out, errs := runApp("-t2", "-c4", "-d10s", "-s", s, srv.URL()+"/")
+	if code != 0 || time.Since(begin) > time.Second || !strings.Contains(out, "0 requests in") {
+		t.Fatalf("exit %d after %v: %s%s", code, time.Since(begin), out, errs)
+	}
+}
+
 // A broken script is reported as such before the target is even resolved, as wrk does.
 func TestBrokenScriptBeforeConnecting(t *testing.T) {
 	code, _, errs := runApp("-s", writeScript(t, "x = = 1"), "http://127.0.0.1:1/")

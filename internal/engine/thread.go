@@ -150,8 +150,12 @@ func (t *thread) run(start, deadline time.Time) {
 	end := t.end
 	t.rec.Tick(0)
 	t.nextTick = int64(stats.RateInterval)
-	for i := range t.conns {
-		t.begin(&t.conns[i], 0)
+	if s := t.spec.Script; s != nil && s.Stopped() {
+		t.stopped = true // thread:stop() in init(): this thread sends nothing
+	} else {
+		for i := range t.conns {
+			t.begin(&t.conns[i], 0)
+		}
 	}
 	for {
 		now := t.now()
