@@ -70,7 +70,7 @@ func openOutputs(cfg *cli.Config, stdout io.Writer) (*outputs, error) {
 		f, err := os.OpenFile(out.name, os.O_WRONLY|os.O_CREATE, 0o644) //nolint:gosec // see above
 		if err != nil {
 			o.close()
-			return nil, fmt.Errorf("volley: --%s %s: %s", out.flag, report.Escape(out.name), pathErrText(err))
+			return nil, fmt.Errorf("--%s %s: %s", out.flag, report.Escape(out.name), pathErrText(err))
 		}
 		o.files[out.flag] = f
 		o.created[out.flag] = errors.Is(statErr, fs.ErrNotExist)
@@ -86,7 +86,7 @@ func (o *outputs) write(cfg report.RunConfig, res *stats.Result) error {
 	defer o.close()
 	if o.cfg.JSON == "-" {
 		if err := report.WriteJSON(o.stdout, doc); err != nil {
-			return fmt.Errorf("volley: --json: %w", err)
+			return fmt.Errorf("--json: %w", err)
 		}
 	}
 	writers := []struct {
@@ -111,7 +111,7 @@ func (o *outputs) write(cfg report.RunConfig, res *stats.Result) error {
 		}
 		delete(o.files, wr.flag)
 		if err != nil {
-			return fmt.Errorf("volley: --%s %s: %s", wr.flag, report.Escape(f.Name()), pathErrText(err))
+			return fmt.Errorf("--%s %s: %s", wr.flag, report.Escape(f.Name()), pathErrText(err))
 		}
 	}
 	return nil
@@ -195,7 +195,7 @@ func runMerge(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 	out, err := openOutputs(cfg, stdout)
 	if err != nil {
-		return fail(err.Error())
+		return fail("volley: " + err.Error())
 	}
 	defer out.close()
 	text := textOutput(cfg, stdout, stderr)
@@ -207,7 +207,7 @@ func runMerge(cfg *cli.Config, stdout, stderr io.Writer) int {
 		return fail("volley: writing the report: " + err.Error())
 	}
 	if err := out.write(doc.Config, doc.Result); err != nil {
-		return fail(err.Error())
+		return fail("volley: " + err.Error())
 	}
 	if checkThresholds(cfg, doc.Result, text) {
 		return ExitThreshold

@@ -120,6 +120,15 @@ func TestRunMergeErrors(t *testing.T) {
 	}
 }
 
+// An output that cannot be opened stops the run before it starts, in one line.
+func TestRunOutputErrors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "none", "r.json")
+	code, out, errs := runApp("--json", path, "-d", "10ms", "http://127.0.0.1:1/")
+	if want := "volley: --json " + path + ": no such file or directory\n"; code != ExitUsage || errs != want || out != "" {
+		t.Fatalf("exit %d, stderr %q, stdout %q; want %q", code, errs, out, want)
+	}
+}
+
 func TestOutputsNotWrittenAreRemoved(t *testing.T) {
 	dir := t.TempDir()
 	j := filepath.Join(dir, "r.json")

@@ -193,6 +193,13 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		return nil, err
 	}
 	cfg.ScriptMemory = int64(mem)
+	if cfg.Script == "" {
+		for _, long := range []string{"allow-read", "script-timeout", "script-memory"} {
+			if fs.Changed(long) {
+				return nil, usageErrorf(displayName(long) + " applies to a script, and there is none (-s/--script)")
+			}
+		}
+	}
 	if cfg.Connections < cfg.Threads {
 		return nil, usageErrorf("connections must be ≥ threads (-c " + strconv.Itoa(cfg.Connections) + ", -t " + strconv.Itoa(cfg.Threads) + ")")
 	}

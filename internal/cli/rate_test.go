@@ -7,7 +7,7 @@ import (
 )
 
 func TestRateRequestsAndScriptFlags(t *testing.T) {
-	cfg, _ := mustParse(t, split("-R 2k -U -n 1M --allow-read /tmp --allow-read ./data --script-timeout 5ms --script-memory 16M "+url)...)
+	cfg, _ := mustParse(t, split("-s x.lua -R 2k -U -n 1M --allow-read /tmp --allow-read ./data --script-timeout 5ms --script-memory 16M "+url)...)
 	if cfg.Rate != 2000 || !cfg.Uncorrected || !cfg.Latency || cfg.Requests != 1_000_000 {
 		t.Errorf("rate %v, -U %v, latency %v, requests %d", cfg.Rate, cfg.Uncorrected, cfg.Latency, cfg.Requests)
 	}
@@ -37,6 +37,10 @@ func TestRateErrors(t *testing.T) {
 		"--script-timeout 0 " + url:      "--script-timeout",
 		"--script-memory 1k " + url:      "--script-memory",
 		"--script-memory 1000G " + url:   "--script-memory",
+		// Script flags without a script would be silently ignored.
+		"--allow-read /tmp " + url:   "--allow-read applies to a script",
+		"--script-timeout 1s " + url: "--script-timeout applies to a script",
+		"--script-memory 64M " + url: "--script-memory applies to a script",
 	} {
 		_, _, err := Parse(split(args))
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
