@@ -111,7 +111,7 @@ end`)
 	s = writeScript(t, `init = function() wrk.thread:stop() end`)
 	begin := time.Now()
 	code, out, errs := runApp("-t2", "-c4", "-d10s", "-s", s, srv.URL()+"/")
-	if code != 0 || time.Since(begin) > time.Second || !strings.Contains(out, "0 requests in") {
+	if code != 0 || time.Since(begin) > 3*time.Second || !strings.Contains(out, "0 requests in") {
 		t.Fatalf("exit %d after %v: %s%s", code, time.Since(begin), out, errs)
 	}
 }
