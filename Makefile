@@ -5,7 +5,7 @@ export GOTOOLCHAIN := go1.26.11
 GO ?= go
 BIN := bin/volley
 
-.PHONY: all build demo test accuracy vet fmt-check bench compare clean
+.PHONY: all build demo test accuracy race vet fmt-check bench compare clean
 all: build
 
 build:
@@ -22,6 +22,11 @@ test: fmt-check vet build
 
 accuracy:
 	$(GO) test -count=1 -p 1 -tags accuracy -run '^TestAccuracy' ./internal/engine/ ./internal/app/
+
+# The race detector over the packages with concurrency of their own (the engine's threads and
+# TLS handshakes, the script watchdog, progress, the test server), one package at a time.
+race:
+	$(GO) test -race -count=1 -p 1 ./internal/engine ./internal/script ./internal/report ./internal/stats ./internal/testserver ./internal/h1
 
 vet:
 	$(GO) vet ./...
