@@ -139,6 +139,11 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		if err != nil {
 			return nil, invalidFlag("header", line, err.Error())
 		}
+		if cfg.Script == "" && strings.EqualFold(h.Name, "Content-Length") {
+			// volley frames the body itself, as wrk.format does, and without a script there is
+			// none: the header would be dropped, or claim bytes that are never sent.
+			return nil, invalidFlag("header", line, "Content-Length is set from the request body, and there is no body without a script (-s)")
+		}
 		cfg.Headers = append(cfg.Headers, h)
 	}
 	if cfg.Timeout, err = durationFlag("timeout", v.timeout, MinTimeout, MaxTimeout, "1h"); err != nil {

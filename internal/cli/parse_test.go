@@ -230,6 +230,7 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"-H", "X: a\r\nEvil: 1", url}, `volley: invalid -H/--header "X: a\r\nEvil: 1": control character '\r' in header value`},
 		{[]string{"-H", "X: \x00", url}, `control character '\x00'`},
 		{[]string{"-H", ": v", url}, "empty header name"},
+		{[]string{"-H", "content-length: 5", url}, `volley: invalid -H/--header "content-length: 5": Content-Length is set from the request body, and there is no body without a script (-s)`},
 		{[]string{"-H", "Bad Name: " + long, url}, `"Bad Name: ` + long[:54] + `"...: invalid character ' '`},
 		{[]string{"-H", "X: " + strings.Repeat("a", MaxHeaderLine), url}, "longer than 8 KiB"},
 		{append(slices.Repeat([]string{"-H", "X: y"}, MaxHeaderArgs+1), url), "volley: too many -H/--header flags (101, at most 100)"},
