@@ -14,7 +14,7 @@
 #                       public half is read from PATH.pub when that exists
 #   ALLOW_DIRTY=1       build even if the work tree has uncommitted changes
 #   VOLLEY_UNSIGNED=1   skip signing (reproducibility checks only; not for publishing)
-#   PLATFORMS           default "linux/amd64 linux/arm64" (the engine is epoll: Linux only)
+#   PLATFORMS           default "linux/amd64 linux/arm64 darwin/amd64 darwin/arm64"
 #   DIST                output directory, default dist
 #
 # The output depends only on the source tree, VERSION and the pinned toolchain:
@@ -31,7 +31,7 @@ version="${VERSION:-}"
 [[ -n "$version" ]] || die "set VERSION, e.g. make release VERSION=1.2.3"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] ||
 	die "VERSION \"$version\" is not of the form x.y.z or x.y.z-pre (no leading v)"
-platforms="${PLATFORMS:-linux/amd64 linux/arm64}"
+platforms="${PLATFORMS:-linux/amd64 linux/arm64 darwin/amd64 darwin/arm64}"
 
 cd "$VOLLEY_ROOT"
 dist="${DIST:-dist}"

@@ -48,7 +48,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		_, _ = io.WriteString(stdout, cli.Usage())
 		return ExitOK
 	case cli.CmdVersion:
-		_, _ = fmt.Fprintf(stdout, "volley %s [epoll] (wrk-compatible load generator)\n", Version)
+		_, _ = fmt.Fprintf(stdout, "volley %s [%s] (wrk-compatible load generator)\n", Version, engine.Poller)
 		return ExitOK
 	case cli.CmdMerge:
 		return runMerge(cfg, stdout, stderr)

@@ -24,7 +24,7 @@ type conn struct {
 	idx     int32
 	gen     int32
 	state   connState
-	wantOut bool // EPOLLOUT armed for a partial write
+	wantOut bool // write readiness armed for a partial write
 	busy    bool // a request batch is outstanding
 	gotData bool // some bytes of the outstanding batch's responses arrived
 	resend  bool // send the outstanding batch again once connected (keep-alive race)
@@ -45,11 +45,6 @@ type conn struct {
 	tls    *tlsConn
 }
 
-const (
-	evIn  = unix.EPOLLIN | unix.EPOLLRDHUP
-	evOut = unix.EPOLLOUT
-)
-
 // begin opens the connection's socket.
 func (t *thread) begin(c *conn, now int64) {
 	fd, connected, err := dial(t.spec.Addr)
@@ -63,13 +58,9 @@ func (t *thread) begin(c *conn, now int64) {
 	c.opened = now
 	c.served = 0
 	c.wantOut = false
-	events := uint32(evIn)
-	if !connected {
-		events = evIn | evOut
-	}
-	if err := t.register(fd, events, c.idx, c.gen); err != nil {
+	if err := t.poll.add(fd, !connected, c.idx, c.gen); err != nil {
 		t.closeConn(c)
-		t.rec.Errors.Add(stats.KindConnect, "epoll: "+err.Error())
+		t.rec.Errors.Add(stats.KindConnect, "registering the socket: "+err.Error())
 		t.retryLater(c, now)
 		return
 	}
@@ -93,7 +84,7 @@ func (t *thread) established(c *conn) {
 		return
 	}
 	if c.wantOut || c.state == stConnecting {
-		t.modify(c.fd, evIn, c.idx, c.gen)
+		t.poll.setOut(c.fd, false, c.idx, c.gen)
 		c.wantOut = false
 	}
 	c.state = stReady
@@ -195,24 +186,23 @@ func (t *thread) wake(c *conn) {
 	}
 }
 
-func (t *thread) ready(c *conn, events uint32) {
+// ready handles an event: in is readability (or hang-up, or an error), out writability.
+func (t *thread) ready(c *conn, in, out bool) {
 	switch c.state {
 	case stConnecting:
 		if err := socketError(c.fd); err != nil {
 			t.fail(c, stats.KindConnect, "connect: "+err.Error())
 			return
 		}
-		if events&(unix.EPOLLOUT|unix.EPOLLIN) != 0 {
-			t.established(c)
-		}
+		t.established(c)
 	case stReady, stDelay:
-		if events&unix.EPOLLOUT != 0 && c.wantOut {
+		if out && c.wantOut {
 			t.flush(c)
 			if c.state != stReady || c.fd < 0 {
 				return
 			}
 		}
-		if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		if in {
 			t.readable(c)
 		}
 	}
@@ -254,11 +244,7 @@ func (t *thread) flush(c *conn) {
 	}
 	if len(out) > 0 != c.wantOut {
 		c.wantOut = len(out) > 0
-		events := uint32(evIn)
-		if c.wantOut {
-			events |= evOut
-		}
-		t.modify(c.fd, events, c.idx, c.gen)
+		t.poll.setOut(c.fd, c.wantOut, c.idx, c.gen)
 	}
 }
 
@@ -429,7 +415,8 @@ func (t *thread) closeConn(c *conn) {
 		c.tls = nil
 	}
 	if c.fd >= 0 {
-		unix.Close(c.fd) // closing also removes it from the epoll set
+		t.poll.forget(c.fd)
+		unix.Close(c.fd) // closing also removes it from the poller
 		c.fd = -1
 	}
 	c.gen++

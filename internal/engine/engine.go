@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"volley/internal/h1"
 	"volley/internal/stats"
 )
@@ -103,10 +101,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	sh := &shared{}
 	var err error
-	if sh.stopfd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+	if sh.halt, err = newWaker(); err != nil {
 		return nil, fmt.Errorf("creating the stop signal: %w", err)
 	}
-	defer unix.Close(sh.stopfd)
+	defer sh.halt.close()
 
 	// Each thread is locked to an OS thread and needs a P whenever it returns from epoll_wait.
 	// With fewer Ps than threads, a returning thread waits until the runtime takes a P back
@@ -203,15 +201,14 @@ func startTime(ctx context.Context, at time.Time) (start time.Time, late time.Du
 
 // shared is what a run's threads have in common, besides the Config.
 type shared struct {
-	stopfd   int           // an eventfd in every thread's epoll set: written once to stop them all
-	stopping atomic.Bool   // set with the first write to stopfd
+	halt     waker         // in every thread's poller: woken once to stop them all
+	stopping atomic.Bool   // set with the first wake
 	issued   atomic.Uint64 // -n: requests issued by all threads so far
 }
 
 // stop ends the run: every thread drains and returns.
 func (sh *shared) stop() {
 	if sh.stopping.CompareAndSwap(false, true) {
-		one := [8]byte{1}
-		_, _ = unix.Write(sh.stopfd, one[:])
+		sh.halt.wake()
 	}
 }

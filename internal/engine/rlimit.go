@@ -6,7 +6,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// descriptorsPerThread: the epoll instance and, for TLS, a wake-up eventfd.
+// descriptorsPerThread: the poller and, for TLS, a wake-up (an eventfd; a pipe's two ends on
+// macOS, which reservedDescriptors has room for).
 const descriptorsPerThread = 2
 
 // reservedDescriptors covers stdio, the Go runtime's poller, the script and output files.

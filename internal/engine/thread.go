@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"volley/internal/stats"
 )
 
@@ -27,11 +25,10 @@ const (
 type thread struct {
 	cfg  *Config
 	spec Thread
-	epfd int
+	poll poller
 	sh   *shared
 
 	conns  []conn
-	events []unix.EpollEvent
 	buf    []byte
 	rec    *stats.Recorder
 	timers timerHeap
@@ -60,7 +57,7 @@ type thread struct {
 	pubRequests, pubErrors uint64 // what publish last added to Config.Live
 
 	// TLS handshakes run on helper goroutines and report here (see tls.go).
-	notifyfd int
+	wakeup   waker // r < 0: none (plain HTTP) or closed
 	notifyMu sync.Mutex
 	notified []handshakeDone
 	plain    []byte
@@ -69,13 +66,14 @@ type thread struct {
 // newThread sets up thread i, whose first connection is the run's connection number first.
 func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 	t := &thread{
-		cfg:      cfg,
-		sh:       sh,
-		lag:      stats.NewHistogram(),
-		spec:     cfg.Threads[i],
-		notifyfd: -1,
-		rec:      stats.NewRecorder(),
-		timeout:  int64(cfg.Timeout),
+		cfg:     cfg,
+		sh:      sh,
+		lag:     stats.NewHistogram(),
+		spec:    cfg.Threads[i],
+		wakeup:  waker{-1, -1},
+		poll:    poller{fd: -1},
+		rec:     stats.NewRecorder(),
+		timeout: int64(cfg.Timeout),
 	}
 	if cfg.Rate > 0 {
 		t.rec.Uncorrected = stats.NewHistogram()
@@ -97,42 +95,32 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 			t.conns[j].parser.SetCapture(true)
 		}
 	}
-	t.events = make([]unix.EpollEvent, min(n, 1024)+2)
 	t.buf = make([]byte, readBufferSize)
 	t.timers = make(timerHeap, 0, n)
 	t.sweepEach = min(t.timeout/4, int64(100*time.Millisecond))
 	t.sweepEach = max(t.sweepEach, int64(time.Millisecond))
 
-	var err error
-	if t.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return nil, fmt.Errorf("creating an epoll instance: %w", err)
+	if err := t.poll.open(min(n, 1024) + 2); err != nil {
+		return nil, fmt.Errorf("creating the event poller: %w", err)
 	}
-	if err = t.register(sh.stopfd, unix.EPOLLIN, evStop, 0); err != nil {
-		unix.Close(t.epfd)
+	if err := t.poll.add(sh.halt.r, false, evStop, 0); err != nil {
+		t.poll.close()
 		return nil, fmt.Errorf("registering the stop signal: %w", err)
 	}
 	if cfg.TLS != nil {
-		if t.notifyfd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
-			unix.Close(t.epfd)
+		var err error
+		if t.wakeup, err = newWaker(); err != nil {
+			t.wakeup = waker{-1, -1}
+			t.poll.close()
 			return nil, fmt.Errorf("creating a TLS wake-up: %w", err)
 		}
-		if err = t.register(t.notifyfd, unix.EPOLLIN, evNotify, 0); err != nil {
+		if err = t.poll.add(t.wakeup.r, false, evNotify, 0); err != nil {
 			t.close()
 			return nil, fmt.Errorf("registering the TLS wake-up: %w", err)
 		}
 		t.plain = make([]byte, readBufferSize)
 	}
 	return t, nil
-}
-
-func (t *thread) register(fd int, events uint32, idx, gen int32) error {
-	ev := unix.EpollEvent{Events: events, Fd: idx, Pad: gen}
-	return unix.EpollCtl(t.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
-}
-
-func (t *thread) modify(fd int, events uint32, idx, gen int32) {
-	ev := unix.EpollEvent{Events: events, Fd: idx, Pad: gen}
-	_ = unix.EpollCtl(t.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
 }
 
 // now is the monotonic time since the run started.
@@ -142,8 +130,7 @@ func (t *thread) run(start, deadline time.Time) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if t.cfg.Rate > 0 {
-		// Wake-ups on time: the default 50 µs timer slack would show up as pacing error.
-		_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
+		preciseTimers()
 	}
 	t.base = nanotime() - int64(time.Since(start))
 	t.end = int64(deadline.Sub(start))
@@ -175,26 +162,26 @@ func (t *thread) run(start, deadline time.Time) {
 		if tm, ok := t.timers.peek(); ok {
 			wake = min(wake, tm.at)
 		}
-		n, err := epollWait(t.epfd, t.events, wake-now)
+		n, err := t.poll.wait(wake - now)
 		if err != nil {
-			t.scriptErr = fmt.Errorf("epoll_wait: %w", err)
+			t.scriptErr = fmt.Errorf("waiting for events: %w", err)
 			break
 		}
 		t.seen = t.now()
 		for i := 0; i < n; i++ {
-			ev := &t.events[i]
-			switch ev.Fd {
-			case evStop:
+			idx, gen, in, out := t.poll.event(i)
+			switch idx {
+			case evStop, evNone:
 				continue
 			case evNotify:
 				t.drainHandshakes()
 				continue
 			}
-			c := &t.conns[ev.Fd]
-			if c.gen != ev.Pad || c.fd < 0 {
+			c := &t.conns[idx]
+			if c.gen != gen || c.fd < 0 {
 				continue
 			}
-			t.ready(c, ev.Events)
+			t.ready(c, in, out)
 		}
 		now = t.now()
 		for {
@@ -267,15 +254,12 @@ func (t *thread) close() {
 		t.closeConn(&t.conns[i])
 	}
 	t.notifyMu.Lock()
-	if t.notifyfd >= 0 {
-		unix.Close(t.notifyfd)
-		t.notifyfd = -1
+	if t.wakeup.r >= 0 {
+		t.wakeup.close()
+		t.wakeup = waker{-1, -1}
 	}
 	t.notifyMu.Unlock()
-	if t.epfd >= 0 {
-		unix.Close(t.epfd)
-		t.epfd = -1
-	}
+	t.poll.close()
 }
 
 // tick samples Req/Sec (the recorder keeps wrk's ~100 ms windows) and schedules the next sample.

@@ -98,9 +98,9 @@ type handshakeDone struct {
 }
 
 func (t *thread) startHandshake(c *conn) {
-	// The loop leaves the socket to the helper: unregistered, not just disabled, since EPOLLHUP
-	// would still be reported and spin the loop.
-	_ = unix.EpollCtl(t.epfd, unix.EPOLL_CTL_DEL, c.fd, nil)
+	// The loop leaves the socket to the helper: unregistered, not just disabled, since a
+	// hang-up would still be reported and spin the loop.
+	t.poll.remove(c.fd)
 	hs, err := duplicate(c.fd)
 	if err != nil {
 		t.fail(c, stats.KindConnect, "tls: "+err.Error())
@@ -139,18 +139,16 @@ func duplicate(fd int) (net.Conn, error) {
 func (t *thread) notify(d handshakeDone) {
 	t.notifyMu.Lock()
 	defer t.notifyMu.Unlock()
-	if t.notifyfd < 0 {
+	if t.wakeup.r < 0 {
 		return // the run is over
 	}
 	t.notified = append(t.notified, d)
-	one := [8]byte{1}
-	_, _ = unix.Write(t.notifyfd, one[:])
+	t.wakeup.wake()
 }
 
 func (t *thread) drainHandshakes() {
-	var b [8]byte
 	t.notifyMu.Lock()
-	_, _ = unix.Read(t.notifyfd, b[:])
+	t.wakeup.drain()
 	done := t.notified
 	t.notified = nil
 	t.notifyMu.Unlock()
@@ -165,8 +163,8 @@ func (t *thread) drainHandshakes() {
 			t.fail(c, stats.KindConnect, "tls handshake: "+handshakeText(d.err))
 			continue
 		}
-		if err := t.register(c.fd, evIn, c.idx, c.gen); err != nil {
-			t.fail(c, stats.KindConnect, "epoll: "+err.Error())
+		if err := t.poll.add(c.fd, false, c.idx, c.gen); err != nil {
+			t.fail(c, stats.KindConnect, "registering the socket: "+err.Error())
 			continue
 		}
 		c.state = stReady

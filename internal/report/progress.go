@@ -129,6 +129,6 @@ func IsTerminal(w io.Writer) bool {
 	if !ok || f == nil {
 		return false
 	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	_, err := unix.IoctlGetTermios(int(f.Fd()), getTermios)
 	return err == nil
 }
