@@ -48,8 +48,7 @@ func (p *Parser) headLine(line []byte) *Error {
 		}
 	}
 	if p.flags&(fCapture|fInterim) == fCapture {
-		k := p.captured()
-		k.fields = append(k.fields, Field{Name: string(name), Value: string(value)})
+		p.captured().field(name, value)
 	}
 	return nil
 }

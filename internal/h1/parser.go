@@ -73,6 +73,29 @@ type Parser struct {
 type captured struct {
 	fields []Field
 	body   []byte
+	// prev holds the fields of the response before: a server sends mostly the same header
+	// lines each time, and a field equal to the one at the same place last time reuses its
+	// strings instead of allocating new ones.
+	prev []Field
+}
+
+// field keeps the i-th header field, reusing the previous response's strings where they match.
+func (k *captured) field(name, value []byte) {
+	i := len(k.fields)
+	f := Field{}
+	if i < len(k.prev) && k.prev[i].Name == string(name) {
+		f.Name = k.prev[i].Name
+		if k.prev[i].Value == string(value) {
+			f.Value = k.prev[i].Value
+		}
+	}
+	if f.Name == "" {
+		f.Name = string(name)
+	}
+	if f.Value == "" && len(value) > 0 {
+		f.Value = string(value)
+	}
+	k.fields = append(k.fields, f)
 }
 
 // pendKeepMax is the largest pending-line buffer kept between lines; a larger one is dropped once
@@ -116,9 +139,9 @@ func (p *Parser) Start(head bool) {
 	p.state = stStatus
 	p.status, p.nbytes, p.nfields, p.remain, p.bodyN, p.err = 0, 0, 0, 0, 0, nil
 	p.pend = p.pend[:0]
-	if p.kept != nil {
-		clear(p.kept.fields)
-		p.kept.fields, p.kept.body = p.kept.fields[:0], p.kept.body[:0]
+	if k := p.kept; k != nil {
+		clear(k.prev)
+		k.prev, k.fields, k.body = k.fields, k.prev[:0], k.body[:0]
 	}
 }
 

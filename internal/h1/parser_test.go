@@ -3,6 +3,7 @@ package h1
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -280,4 +281,48 @@ func TestParseAllocs(t *testing.T) {
 func isKind(err error, k ErrorKind) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Kind == k
+}
+
+// A captured field equal to the one at the same place in the response before reuses its
+// strings; anything else is new, and the fields handed out stay right either way.
+func TestCapturedFieldsReuseTheLastResponsesStrings(t *testing.T) {
+	var p Parser
+	p.Init(DefaultLimits())
+	p.SetCapture(true)
+	feed := func(resp string) []Field {
+		t.Helper()
+		p.Start(false)
+		if _, done, err := p.Feed([]byte(resp)); !done || err != nil {
+			t.Fatalf("done %v, err %v", done, err)
+		}
+		return slices.Clone(p.Headers())
+	}
+	a := feed("HTTP/1.1 200 OK\r\nServer: x\r\nDate: 1\r\nContent-Length: 0\r\n\r\n")
+	b := feed("HTTP/1.1 200 OK\r\nServer: x\r\nDate: 2\r\nContent-Length: 0\r\n\r\n")
+	c := feed("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nServer: y\r\n\r\n")
+	want := [][]Field{
+		{{"Server", "x"}, {"Date", "1"}, {"Content-Length", "0"}},
+		{{"Server", "x"}, {"Date", "2"}, {"Content-Length", "0"}},
+		{{"Content-Length", "0"}, {"Server", "y"}},
+	}
+	for i, got := range [][]Field{a, b, c} {
+		if !slices.Equal(got, want[i]) {
+			t.Errorf("response %d: fields %q, want %q", i+1, got, want[i])
+		}
+	}
+	same := func(x, y string) bool { return unsafe.StringData(x) == unsafe.StringData(y) }
+	if !same(a[0].Name, b[0].Name) || !same(a[0].Value, b[0].Value) || !same(a[2].Value, b[2].Value) {
+		t.Error("unchanged fields were allocated again")
+	}
+	if same(a[1].Value, b[1].Value) {
+		t.Error("a changed value shares the old one's bytes")
+	}
+	again := []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nServer: y\r\n\r\n")
+	allocs := testing.AllocsPerRun(100, func() {
+		p.Start(false)
+		_, _, _ = p.Feed(again)
+	})
+	if allocs > 0 {
+		t.Errorf("%v allocations per response with the same headers", allocs)
+	}
 }

@@ -168,6 +168,24 @@ func TestResponseArguments(t *testing.T) {
 	}
 }
 
+// response() sees each response's own values, whether or not they repeat the last one's.
+func TestResponseValuesFollowEachResponse(t *testing.T) {
+	m, out := mustLoad(t, `function response(status, headers, body) print(headers.A, headers.B, body) end`)
+	th := thread(t, m)
+	for _, r := range []struct{ a, b, body string }{{"1", "x", "one"}, {"1", "y", "one"}, {"2", "y", "two"}, {"2", "y", ""}} {
+		if err := th.Response(200, headers("A", r.a, "B", r.b), []byte(r.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := th.Response(200, headers("B", "z"), []byte("three")); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	if want := "1\tx\tone\n1\ty\tone\n2\ty\ttwo\n2\ty\t\nnil\tz\tthree\n"; out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
 func TestDelayResults(t *testing.T) {
 	for _, c := range []struct {
 		ret  string

@@ -38,6 +38,33 @@ type Thread struct {
 	lastPayload []byte
 	lastHeads   []bool
 	scratch     []bool
+
+	// The Lua strings made for the last response's header values and body: a server sends
+	// mostly the same ones each time, and an equal string is the same immutable Lua value.
+	respValues []luaString // by field index
+	respBody   luaString
+}
+
+type luaString struct {
+	s string
+	v lua.LValue
+}
+
+// of returns s as a Lua value, reusing the last one when s is unchanged.
+func (b *luaString) of(s string) lua.LValue {
+	if b.v == nil || b.s != s {
+		b.s, b.v = s, lua.LString(s)
+	}
+	return b.v
+}
+
+// ofBytes is of for bytes: an unchanged body costs no allocation.
+func (b *luaString) ofBytes(p []byte) lua.LValue {
+	if b.v == nil || b.s != string(p) {
+		b.s = string(p)
+		b.v = lua.LString(b.s)
+	}
+	return b.v
 }
 
 // NewThread creates thread i's state, connecting to addr unless setup()
@@ -215,11 +242,14 @@ func (t *Thread) Response(status int, headers []h1.Field, body []byte) error {
 	L.Push(t.respFn)
 	L.Push(number(status))
 	tbl := L.CreateTable(0, len(headers))
-	for _, f := range headers {
-		tbl.RawSetString(f.Name, lua.LString(f.Value))
+	if len(t.respValues) < len(headers) {
+		t.respValues = append(t.respValues, make([]luaString, len(headers)-len(t.respValues))...)
+	}
+	for i, f := range headers {
+		tbl.RawSetString(f.Name, t.respValues[i].of(f.Value))
 	}
 	L.Push(tbl)
-	L.Push(lua.LString(body))
+	L.Push(t.respBody.ofBytes(body))
 	if err := s.pcall("response()", t.m.opts.HookTimeout, 3, 0); err != nil {
 		return err
 	}
