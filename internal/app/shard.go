@@ -50,10 +50,18 @@ func shardName(cfg *cli.Config) string {
 	return strconv.Itoa(cfg.ShardIndex) + "/" + strconv.Itoa(cfg.ShardCount)
 }
 
-// checkStartAt refuses a --start-at too far ahead; the engine waits for it once set up.
+// checkStartAt refuses a --start-at too far ahead, or so far past that the whole test's time
+// is over (the run would send nothing); the engine waits for it once set up.
 func checkStartAt(cfg *cli.Config) error {
-	if !cfg.StartAt.IsZero() && time.Until(cfg.StartAt) > maxStartWait {
-		return fmt.Errorf("--start-at %s is more than %v away", cfg.StartAt.Format(time.RFC3339), maxStartWait)
+	if cfg.StartAt.IsZero() {
+		return nil
+	}
+	at := cfg.StartAt.Format(time.RFC3339Nano)
+	if time.Until(cfg.StartAt) > maxStartWait {
+		return fmt.Errorf("--start-at %s is more than %v away", at, maxStartWait)
+	}
+	if time.Since(cfg.StartAt) >= cfg.Duration {
+		return fmt.Errorf("--start-at %s has passed, and with it the whole %v test", at, cfg.Duration)
 	}
 	return nil
 }

@@ -85,3 +85,38 @@ func TestMergeRefusesDuplicateShardsAndWarnsOfMissingOnes(t *testing.T) {
 		t.Errorf("a missing shard: exit %d, stderr %q\n%s", code, errs, out)
 	}
 }
+
+// --start-at in the past still runs what is left of the test, saying how late it started; one
+// so far past that nothing is left, or more than a day ahead, cannot start.
+func TestStartAtBounds(t *testing.T) {
+	srv := startTarget(t)
+	at := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(time.RFC3339Nano) }
+	for _, tc := range []struct {
+		start string
+		want  string
+	}{
+		{at(-time.Hour), "has passed, and with it the whole 1s test"},
+		{at(25 * time.Hour), "is more than 24h0m0s away"},
+	} {
+		code, _, errs := runApp("--start-at", tc.start, "-d", "1s", srv.URL()+"/")
+		if code != ExitNoStart || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("--start-at %s: exit %d, stderr %q; want exit %d and %q", tc.start, code, errs, ExitNoStart, tc.want)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "r.json")
+	begin := time.Now()
+	code, _, errs := runApp("--start-at", at(-200*time.Millisecond), "-d", "500ms", "--json", file, srv.URL()+"/")
+	if took := time.Since(begin); code != 0 || took > 800*time.Millisecond {
+		t.Fatalf("exit %d after %v: %s", code, took, errs)
+	}
+	if !strings.Contains(errs, "after --start-at") {
+		t.Errorf("no word of the late start: %q", errs)
+	}
+	doc, err := report.MergeFiles([]string{file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if late := doc.Config.LateStart; late < 200*time.Millisecond {
+		t.Errorf("late start %v in the result, want at least 200ms", late)
+	}
+}
