@@ -1,32 +1,19 @@
 package engine
 
-import (
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
-// The poller on macOS is a kqueue, used level-triggered like epoll (poll_linux.go): a read
-// filter per descriptor, and a write filter enabled only while a write is partial. kqueue's
-// events carry the descriptor, not the connection, so the poller keeps which slot and
-// generation each descriptor was registered for. A descriptor closed and opened again while a
-// batch is being handled must not receive that batch's events: a registration records the
-// batch it was made in, and events of that batch for it are dropped.
 // Poller names the readiness mechanism, for volley -v.
 const Poller = "kqueue"
 
+// The poller on macOS is a kqueue, used level-triggered like epoll (poll_linux.go): a read
+// filter per descriptor, and a write filter enabled only while a write is partial. kqueue's
+// events carry the descriptor, not the connection: the slot table says which connection a
+// descriptor belongs to, and drops stale events.
 type poller struct {
 	fd     int
 	events []unix.Kevent_t
-	slots  []pollSlot // by descriptor
-	batch  uint64     // wait calls so far
+	slots  slotTable
 }
-
-type pollSlot struct {
-	idx, gen int32
-	since    uint64 // the batch during which it was registered
-}
-
-// evNone marks a descriptor that is not registered.
-const evNone = -3
 
 func (p *poller) open(size int) error {
 	fd, err := unix.Kqueue()
@@ -63,10 +50,7 @@ func (p *poller) add(fd int, out bool, idx, gen int32) error {
 			return err
 		}
 	}
-	for len(p.slots) <= fd {
-		p.slots = append(p.slots, pollSlot{idx: evNone})
-	}
-	p.slots[fd] = pollSlot{idx: idx, gen: gen, since: p.batch}
+	p.slots.set(fd, idx, gen)
 	return nil
 }
 
@@ -87,32 +71,21 @@ func (p *poller) remove(fd int) {
 }
 
 // forget drops what the poller knows of fd, before it is closed (closing removes its filters).
-func (p *poller) forget(fd int) {
-	if fd < len(p.slots) {
-		p.slots[fd] = pollSlot{idx: evNone}
-	}
-}
+func (p *poller) forget(fd int) { p.slots.clear(fd) }
 
 // event describes the i-th event of the last wait, as on Linux; evNone for one that no longer
 // concerns a registered descriptor.
 func (p *poller) event(i int) (idx, gen int32, in, out bool) {
 	ev := &p.events[i]
-	fd := int(ev.Ident) //nolint:gosec // G115: the ident of a read or write filter is a descriptor
-	if fd < 0 || fd >= len(p.slots) {
-		return evNone, 0, false, false
-	}
-	s := p.slots[fd]
-	if s.since == p.batch {
-		return evNone, 0, false, false
-	}
+	idx, gen = p.slots.lookup(int(ev.Ident)) //nolint:gosec // G115: the ident of a read or write filter is a descriptor
 	in = ev.Filter == unix.EVFILT_READ || ev.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0
 	out = ev.Filter == unix.EVFILT_WRITE
-	return s.idx, s.gen, in, out
+	return idx, gen, in, out
 }
 
 // wait waits for events for at most timeout ns (0 or less: return at once).
 func (p *poller) wait(timeout int64) (int, error) {
-	p.batch++
+	p.slots.next()
 	ts := unix.NsecToTimespec(max(timeout, 0))
 	n, err := unix.Kevent(p.fd, nil, p.events, &ts)
 	if err == unix.EINTR {

@@ -7,12 +7,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The poller is each thread's readiness notifier: level-triggered epoll here, kqueue on macOS
-// (poll_darwin.go). A descriptor is registered once, for reading, with writing armed only while
-// a write is partial; each event names the connection slot and generation it was registered for.
 // Poller names the readiness mechanism, for volley -v.
 const Poller = "epoll"
 
+// The poller is each thread's readiness notifier: level-triggered epoll here, kqueue on macOS
+// (poll_darwin.go). A descriptor is registered once, for reading, with writing armed only while
+// a write is partial; each event names the connection slot and generation it was registered for.
 type poller struct {
 	fd     int
 	events []unix.EpollEvent
@@ -21,8 +21,6 @@ type poller struct {
 const (
 	pollIn  = unix.EPOLLIN | unix.EPOLLRDHUP
 	pollOut = unix.EPOLLOUT
-	// evNone is never reported here: an event's generation tells a stale one (poll_darwin.go).
-	evNone = -3
 )
 
 func (p *poller) open(size int) error {
