@@ -124,3 +124,47 @@ func TestHostileServersEndOnTimeAndStayEscaped(t *testing.T) {
 		})
 	}
 }
+
+// A hostile script, through the whole program: whatever its hooks do, the run stops early
+// with exit 1 and one escaped line naming the script, the line and the quota it broke, and
+// the target never sees a request the script smuggled.
+func TestHostileScriptsFailClearlyAndEarly(t *testing.T) {
+	srv := startTarget(t)
+	cases := []struct{ name, src, want string }{
+		{"request loop", `request = function() while true do end end`, "request() ran longer than 50ms"},
+		{"response loop", `response = function() while true do end end`, "response() ran longer than 50ms"},
+		{"delay loop", `delay = function() while true do end end`, "delay() ran longer than 50ms"},
+		{"error object that loops", `response = function() error(setmetatable({}, {__tostring = function() while true do end end})) end`, "error object is a table value"},
+		{"string bomb", `response = function() local s = string.rep("x", 2^40) end`, "resulting string too large"},
+		{"growth across calls", `local t = {} response = function() for i = 1, 100 do t[#t + 1] = string.rep("x", 10000) .. #t end end`, "memory quota"},
+		{"header injection", `request = function() return wrk.format("GET", "/", {["X-A"] = "a\r\nX-Injected: 1"}) end`, "contains CR"},
+		{"smuggling", `request = function() return "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" end`, "both Content-Length and Transfer-Encoding"},
+		{"not a request", `request = function() return "\27[2J\27]0;owned\7" end`, "invalid request"},
+		{"escapes in an error", `response = function() error("\27[2J\27]0;owned\7") end`, `\x1b[2J`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := srv.Requests()
+			begin := time.Now()
+			code, out, errs := runApp("-t2", "-c4", "-d10s", "--script-timeout", "50ms", "--script-memory", "32M",
+				"-s", writeScript(t, tc.src), srv.URL()+"/")
+			if took := time.Since(begin); took > 5*time.Second {
+				t.Errorf("a hostile script held a 10s run for %v", took)
+			}
+			if code != ExitUsage || !strings.Contains(errs, tc.want) || !strings.Contains(errs, "script.lua:") {
+				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, errs, ExitUsage, tc.want)
+			}
+			if strings.Count(errs, "\n") != 1 {
+				t.Errorf("error is not one line: %q", errs)
+			}
+			if strings.ContainsAny(out+errs, "\x1b\x07") {
+				t.Errorf("raw escape sequences reached the output: %q", out+errs)
+			}
+			if tc.name == "header injection" || tc.name == "smuggling" || tc.name == "not a request" {
+				if n := srv.Requests() - before; n != 0 {
+					t.Errorf("the target received %d requests", n)
+				}
+			}
+		})
+	}
+}
