@@ -186,6 +186,23 @@ func TestResponseValuesFollowEachResponse(t *testing.T) {
 	}
 }
 
+// An error message is escaped as all terminal output is (report.Escape) and cut to a bounded
+// line, without splitting a character, whatever its size.
+func TestErrorMessagesAreBoundedEscapedLines(t *testing.T) {
+	long := strings.Repeat("é", 1000)
+	for _, tc := range []struct{ in, want string }{
+		{"plain\n", "plain"},
+		{"a\x1b[2Jb\r\nc\u202e", `a\x1b[2Jb\r\nc\u202e`},
+		{long, long[:maxMessage] + "..."},
+		{strings.Repeat("\x1b", 1000), strings.Repeat(`\x1b`, maxMessage/4) + "..."},
+		{"x" + long, "x" + long[:maxMessage-2] + "..."},
+	} {
+		if got := clean(tc.in); got != tc.want {
+			t.Errorf("clean(%.20q) = %.60q…, want %.60q…", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestDelayResults(t *testing.T) {
 	for _, c := range []struct {
 		ret  string

@@ -1,12 +1,12 @@
 package script
 
 import (
-	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"volley/internal/report"
 )
 
 // ErrorKind says why a script call failed, so that callers can choose an exit
@@ -38,39 +38,31 @@ func newError(kind ErrorKind, msg string) *Error {
 	return &Error{Kind: kind, Msg: clean(msg)}
 }
 
-// clean makes msg one printable line of at most maxMessage bytes: control
-// characters, invalid UTF-8 and non-printable runes are escaped, so that a
-// script cannot put terminal escape sequences in our output.
+// clean makes msg one printable line of at most maxMessage bytes, escaped by the same rules as
+// everything else that reaches a terminal (report.Escape), so that a script cannot put escape
+// sequences in our output. Only a bounded prefix is escaped: messages can be as large as the
+// strings a script builds.
 func clean(msg string) string {
 	msg = strings.TrimRight(msg, "\n")
-	var b strings.Builder
-	for i := 0; i < len(msg); {
-		if b.Len() >= maxMessage {
-			b.WriteString("...")
-			break
-		}
-		r, n := utf8.DecodeRuneInString(msg[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			b.WriteString(`\x`)
-			b.WriteString(strconv.FormatUint(uint64(msg[i])|0x100, 16)[1:])
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < utf8.RuneSelf && (r < 0x20 || r == 0x7f):
-			b.WriteString(`\x`)
-			b.WriteString(strconv.FormatUint(uint64(msg[i])|0x100, 16)[1:]) // r < RuneSelf is the byte msg[i]
-		case r >= utf8.RuneSelf && !unicode.IsPrint(r):
-			b.WriteString(strconv.QuoteRuneToASCII(r)[1 : len(strconv.QuoteRuneToASCII(r))-1])
-		default:
-			b.WriteString(msg[i : i+n])
-		}
-		i += n
+	cut := len(msg) > maxMessage
+	if cut {
+		msg = msg[:runeStart(msg, maxMessage)]
 	}
-	return b.String()
+	if msg = report.Escape(msg); len(msg) > maxMessage {
+		msg, cut = msg[:runeStart(msg, maxMessage)], true
+	}
+	if cut {
+		msg += "..."
+	}
+	return msg
+}
+
+// runeStart returns the largest index ≤ n (n < len(s)) at which a UTF-8 sequence starts.
+func runeStart(s string, n int) int {
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return n
 }
 
 // errorText renders a Lua error value without running any script code: a
