@@ -53,13 +53,14 @@ type Options struct {
 const (
 	DefaultHookTimeout  = 100 * time.Millisecond
 	DefaultSetupTimeout = 10 * time.Second
-	// setupBudget, as a call's limit, is what is left of SetupTimeout since Load: the main
-	// chunk in every state, setup() and init() share it, so that no arrangement of slow
-	// phases and threads can hold a run back longer than SetupTimeout before it starts.
-	setupBudget        time.Duration = -1
-	DefaultMemoryLimit               = 256 << 20
-	maxSourceSize                    = 16 << 20
+	DefaultMemoryLimit  = 256 << 20
+	maxSourceSize       = 16 << 20
 )
+
+// setupBudget, as a call's limit, is what is left of SetupTimeout since Load: the main chunk
+// in every state, setup() and init() share it, so that no arrangement of slow phases and
+// threads can hold a run back longer than SetupTimeout before it starts.
+const setupBudget time.Duration = -1
 
 // Main is a loaded script: its compiled code and the main Lua state.
 type Main struct {
