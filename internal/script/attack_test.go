@@ -92,7 +92,7 @@ func runAt(t *testing.T, w where, src string, mod ...func(*Options)) error {
 
 // heapWatch samples the Go heap until stopped and reports the peak growth.
 func heapWatch() (stop func() uint64) {
-	s := []metrics.Sample{{Name: metricHeap}}
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(s)
 	base := s[0].Value.Uint64()
 	var peak atomic.Uint64

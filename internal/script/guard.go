@@ -2,6 +2,7 @@ package script
 
 import (
 	"errors"
+	"math"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -188,9 +189,11 @@ func (s *state) measure() error {
 	if s.samples == nil {
 		s.samples = heapSamples()
 	}
-	_, _, allocs := readHeap(s.samples)
-	s.m.allocsAtWalk.Store(allocs)
-	if total := s.m.scriptBytes(); total > s.m.opts.MemoryLimit {
+	live := readHeap(s.samples)
+	total := s.m.scriptBytes()
+	s.m.liveAtWalk.Store(live)
+	s.m.otherAtWalk.Store(max(int64(min(live, math.MaxInt64))-total, 0)) //nolint:gosec // G115: bounded by min
+	if total > s.m.opts.MemoryLimit {
 		return s.fail(ErrMemory, "memory quota exceeded: script state holds about "+
 			mib(total)+" (limit "+mib(s.m.opts.MemoryLimit)+")")
 	}

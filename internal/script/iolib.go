@@ -225,7 +225,7 @@ func (s *state) ioLines(L *lua.LState) int {
 		L.RaiseError("%s", msg)
 	}
 	f := ud.Value.(*luaFile)
-	L.Push(L.NewFunction(func(L *lua.LState) int {
+	L.Push(L.NewClosure(func(L *lua.LState) int {
 		if f.closed {
 			return 0
 		}
@@ -236,7 +236,7 @@ func (s *state) ioLines(L *lua.LState) int {
 		}
 		L.Push(lua.LString(line))
 		return 1
-	}))
+	}, ud)) // an upvalue, so that measuring the state sees the file's data
 	return 1
 }
 
@@ -350,7 +350,8 @@ func (s *state) fileLines(L *lua.LState) int {
 	if stdout {
 		L.RaiseError("standard output cannot be read")
 	}
-	L.Push(L.NewFunction(func(L *lua.LState) int {
+	ud := L.Get(1)
+	L.Push(L.NewClosure(func(L *lua.LState) int {
 		if f.closed {
 			L.RaiseError("file is already closed")
 		}
@@ -360,7 +361,7 @@ func (s *state) fileLines(L *lua.LState) int {
 		}
 		L.Push(lua.LString(line))
 		return 1
-	}))
+	}, ud)) // an upvalue, so that measuring the state sees the file's data
 	return 1
 }
 

@@ -74,7 +74,8 @@ type Main struct {
 	wd        *watchdog
 	out       output
 
-	allocsAtWalk atomic.Uint64 // bytes allocated by the program at the last measurement of a state
+	liveAtWalk  atomic.Uint64 // the live heap at the last measurement of a state
+	otherAtWalk atomic.Int64  // what the rest of the program held then: the live heap less all states
 
 	mu      sync.Mutex
 	states  atomic.Pointer[[]*state]
@@ -176,8 +177,8 @@ func Load(o Options) (*Main, error) {
 		return nil, err
 	}
 	m.proto = proto
-	_, _, allocs := readHeap(heapSamples())
-	m.allocsAtWalk.Store(allocs)
+	live := readHeap(heapSamples())
+	m.liveAtWalk.Store(live)
 	m.wd = newWatchdog(m)
 	s, err := m.newState(nil)
 	if err == nil {

@@ -1,10 +1,10 @@
 package script
 
 import (
-	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -13,27 +13,68 @@ import (
 // limit is stopped. Allocation inside a single call is bounded three ways:
 // capped builtins refuse to build oversized strings at all; the live heap
 // reported by the last garbage collection must not grow past the quota
-// during the call (measured from when the call was first seen); and, should
-// the collector be slow to run, a collection is forced once the heap holds
-// twice the quota in new objects. Growth across many calls is caught by
-// measuring each state (sizeOfState) at the end of a call, on the state's
-// own goroutine: about once a second, and as soon as the program has
-// allocated more since the last measurement than the quota has room for.
+// during the call (measured from when the call was first seen); and the
+// collector is kept from letting garbage pile up past the quota (gcLimit).
+// Growth across many calls is caught by measuring each state (sizeOfState)
+// at the end of a call, on the state's own goroutine: about once a second,
+// and soon whenever the live heap has grown since the last measurement by
+// more than the quota has room for.
 type watchdog struct {
-	m         *Main
-	tick      time.Duration
-	stop      chan struct{}
-	done      chan struct{}
-	samples   []metrics.Sample
-	lastGC    time.Time
-	gcRunning atomic.Bool
+	m       *Main
+	tick    time.Duration
+	stop    chan struct{}
+	done    chan struct{}
+	samples []metrics.Sample
 }
 
-const (
-	metricLive   = "/gc/heap/live:bytes"
-	metricHeap   = "/memory/classes/heap/objects:bytes"
-	metricAllocs = "/gc/heap/allocs:bytes"
-)
+const metricLive = "/gc/heap/live:bytes"
+
+// gcHeadroom is how far above what scripts and the rest of the program hold
+// the Go heap may grow with garbage before the collector must run.
+const gcHeadroom = 32 << 20
+
+// gcLimits sets the Go runtime's soft memory limit (debug.SetMemoryLimit)
+// for the watchdogs alive in the process: the largest of the limits they ask
+// for, never above the limit the process started with (GOMEMLIMIT). The
+// collector's default pacing lets the heap reach twice the live heap before
+// it runs: with a script holding its whole quota, garbage alone would double
+// the process. Near the limit the collector runs sooner instead.
+var gcLimits struct {
+	mu       sync.Mutex
+	original int64
+	want     map[*watchdog]int64
+	set      int64
+}
+
+func (w *watchdog) limitGC(limit int64) {
+	gcLimits.mu.Lock()
+	defer gcLimits.mu.Unlock()
+	if gcLimits.want == nil {
+		gcLimits.want = make(map[*watchdog]int64)
+	}
+	if len(gcLimits.want) == 0 {
+		gcLimits.original = debug.SetMemoryLimit(-1)
+		gcLimits.set = gcLimits.original
+	}
+	if limit < 0 {
+		delete(gcLimits.want, w)
+	} else {
+		gcLimits.want[w] = limit
+	}
+	eff := gcLimits.original
+	if len(gcLimits.want) > 0 {
+		var most int64
+		for _, l := range gcLimits.want {
+			most = max(most, l)
+		}
+		eff = min(eff, most)
+	}
+	// Small moves are not worth the runtime's recomputation of its pacing.
+	if d := eff - gcLimits.set; d > 4<<20 || d < -4<<20 || len(gcLimits.want) == 0 {
+		debug.SetMemoryLimit(eff)
+		gcLimits.set = eff
+	}
+}
 
 func newWatchdog(m *Main) *watchdog {
 	tick := min(m.opts.HookTimeout, m.opts.SetupTimeout) / 10
@@ -50,12 +91,13 @@ func newWatchdog(m *Main) *watchdog {
 }
 
 func heapSamples() []metrics.Sample {
-	return []metrics.Sample{{Name: metricLive}, {Name: metricHeap}, {Name: metricAllocs}}
+	return []metrics.Sample{{Name: metricLive}}
 }
 
 func (w *watchdog) close() {
 	close(w.stop)
 	<-w.done
+	w.limitGC(-1)
 }
 
 func (w *watchdog) run() {
@@ -72,41 +114,31 @@ func (w *watchdog) run() {
 	}
 }
 
-func (w *watchdog) heap() (live, objects, allocs uint64) {
-	return readHeap(w.samples)
-}
-
-// readHeap returns the live heap as of the last collection, the bytes of
-// heap objects now (live and garbage) and the bytes allocated since the
-// program started (which never decreases, whatever the collector does).
-func readHeap(samples []metrics.Sample) (live, objects, allocs uint64) {
+// readHeap returns the live heap as of the last collection.
+func readHeap(samples []metrics.Sample) uint64 {
 	metrics.Read(samples)
-	v := [3]uint64{}
-	for i, s := range samples {
-		if s.Value.Kind() == metrics.KindUint64 && i < len(v) {
-			v[i] = s.Value.Uint64()
-		}
+	if v := samples[0].Value; v.Kind() == metrics.KindUint64 {
+		return v.Uint64()
 	}
-	return v[0], v[1], v[2]
+	return 0
 }
 
 func (w *watchdog) check(now time.Time) {
 	states := w.m.allStates()
 	limit := uint64(w.m.opts.MemoryLimit) //nolint:gosec // G115: Load made MemoryLimit positive
-	live, objects, allocs := w.heap()
+	live := readHeap(w.samples)
 	known := uint64(max(w.m.scriptBytes(), 0))
 	// Scripts cannot hold more than they held at the last measurement plus
-	// all that was allocated since: once that exceeds the quota, measure
-	// soon, not only once a second. Allocation is counted, not the heap, so
-	// a collection freeing garbage cannot hide the growth; a measurement,
-	// not the count, decides, since the allocation may be garbage or the
-	// engine's.
-	last := w.m.allocsAtWalk.Load()
-	urgent := allocs > last && allocs-last+known > limit
+	// what the live heap gained since: once that exceeds the quota, measure
+	// soon, not only once a second. The live heap, not allocation, so that
+	// garbage does not make every tick urgent; a measurement, not the heap,
+	// decides, since the growth may be the engine's.
+	last := w.m.liveAtWalk.Load()
+	urgent := live > last && live-last+known > limit
 	for _, s := range states {
 		g := &s.g
 		cost := time.Duration(g.walkCost.Load())
-		if now.After(g.nextWalk) || urgent && now.Sub(g.lastWalk) >= max(10*time.Millisecond, 10*cost) {
+		if now.After(g.nextWalk) || urgent && now.Sub(g.lastWalk) >= max(10*time.Millisecond, 2*cost) {
 			g.lastWalk = now
 			g.nextWalk = now.Add(max(time.Second, 100*cost))
 			g.walkDue.Store(true)
@@ -127,18 +159,17 @@ func (w *watchdog) check(now time.Time) {
 			g.fire(word, &abortError{ErrTimeout, msg})
 			continue
 		}
-		if objects > g.liveAt+2*limit && now.Sub(w.lastGC) >= time.Second && w.gcRunning.CompareAndSwap(false, true) {
-			// Not here: the watchdog must keep ticking while it runs.
-			w.lastGC = now
-			go func() {
-				runtime.GC()
-				w.gcRunning.Store(false)
-			}()
-		}
 		if live > g.liveAt && live-g.liveAt+known > limit {
 			g.fire(word, &abortError{ErrMemory, "exceeded the memory quota of " + mib(w.m.opts.MemoryLimit)})
 		}
 	}
+	// Collect before the heap outgrows what the rest of the program held at
+	// the last measurement plus the quota plus headroom. (Not what it holds
+	// now: the live heap less the last measurement would count a script's
+	// unmeasured growth as the program's.) Should the program have grown,
+	// collections come sooner, the live heap is seen to grow, and the
+	// measurement that follows corrects it.
+	w.limitGC(w.m.otherAtWalk.Load() + w.m.opts.MemoryLimit + gcHeadroom)
 }
 
 func mib(n int64) string {

@@ -67,9 +67,6 @@ func (tb *LTable) Append(value LValue) {
 	if value == LNil {
 		return
 	}
-	if tb.array == nil {
-		tb.array = make([]LValue, 0, defaultArrayCap)
-	}
 	if len(tb.array) == 0 || tb.array[len(tb.array)-1] != LNil {
 		tb.array = append(tb.array, value)
 	} else {
@@ -85,9 +82,6 @@ func (tb *LTable) Append(value LValue) {
 
 // Insert inserts a given LValue at position `i` in this table.
 func (tb *LTable) Insert(i int, value LValue) {
-	if tb.array == nil {
-		tb.array = make([]LValue, 0, defaultArrayCap)
-	}
 	if i > len(tb.array) {
 		tb.RawSetInt(i, value)
 		return
@@ -148,9 +142,6 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 	switch v := key.(type) {
 	case LNumber:
 		if isArrayKey(v) {
-			if tb.array == nil {
-				tb.array = make([]LValue, 0, defaultArrayCap)
-			}
 			index := int(v) - 1
 			alen := len(tb.array)
 			switch {
@@ -163,6 +154,9 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 				tb.array = append(tb.array, value)
 			case index < alen:
 				tb.array[index] = value
+				if value == LNil && index == alen-1 {
+					tb.trimArray()
+				}
 			}
 			return
 		}
@@ -180,9 +174,6 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 		tb.RawSetH(LNumber(key), value)
 		return
 	}
-	if tb.array == nil {
-		tb.array = make([]LValue, 0, 32)
-	}
 	index := key - 1
 	alen := len(tb.array)
 	switch {
@@ -195,30 +186,27 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 		tb.array = append(tb.array, value)
 	case index < alen:
 		tb.array[index] = value
+		if value == LNil && index == alen-1 {
+			tb.trimArray()
+		}
 	}
 }
 
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
 func (tb *LTable) RawSetString(key string, value LValue) {
-	if tb.strdict == nil {
-		tb.strdict = make(map[string]LValue, defaultHashCap)
-	}
-	if tb.keys == nil {
-		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
-	}
-
 	if value == LNil {
-		// TODO tb.keys and tb.k2i should also be removed
-		delete(tb.strdict, key)
-	} else {
-		tb.strdict[key] = value
-		lkey := LString(key)
-		if _, ok := tb.k2i[lkey]; !ok {
-			tb.k2i[lkey] = len(tb.keys)
-			tb.keys = append(tb.keys, lkey)
+		if _, ok := tb.strdict[key]; ok {
+			delete(tb.strdict, key)
+			tb.markDeleted(LString(key))
 		}
+		return
 	}
+	lkey := LString(key)
+	tb.noteKey(lkey)
+	if tb.strdict == nil {
+		tb.strdict = make(map[string]LValue)
+	}
+	tb.strdict[key] = value
 }
 
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
@@ -227,24 +215,110 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		tb.RawSetString(string(s), value)
 		return
 	}
+	if value == LNil {
+		if _, ok := tb.dict[key]; ok {
+			delete(tb.dict, key)
+			tb.markDeleted(key)
+		}
+		return
+	}
+	tb.noteKey(key)
 	if tb.dict == nil {
 		tb.dict = make(map[LValue]LValue, len(tb.strdict))
+	}
+	tb.dict[key] = value
+}
+
+// noteKey records key, about to be given a value in the hash part, in the
+// insertion order that Next follows. (volley patch 1) A key that is new may
+// first compact the table: once deleted keys are as many as live ones, keys,
+// k2i and both maps are rebuilt with the live entries only, so that a table
+// whose keys come and go holds memory for the keys it has, not for every key
+// it ever had (Go maps never shrink). Compacting only when a new key is added
+// keeps next() valid for traversals that clear fields, as Lua 5.1 allows;
+// adding a key during a traversal is undefined in Lua 5.1 too.
+func (tb *LTable) noteKey(key LValue) {
+	if i, ok := tb.k2i[key]; ok {
+		if i < 0 { // deleted, now set again
+			tb.k2i[key] = ^i
+			tb.dead--
+		}
+		return
 	}
 	if tb.keys == nil {
 		tb.keys = []LValue{}
 		tb.k2i = map[LValue]int{}
 	}
+	if tb.dead >= minCompact && 2*int(tb.dead) >= len(tb.keys) {
+		tb.compact()
+	}
+	tb.k2i[key] = len(tb.keys)
+	tb.keys = append(tb.keys, key)
+}
 
-	if value == LNil {
-		// TODO tb.keys and tb.k2i should also be removed
-		delete(tb.dict, key)
-	} else {
-		tb.dict[key] = value
-		if _, ok := tb.k2i[key]; !ok {
-			tb.k2i[key] = len(tb.keys)
-			tb.keys = append(tb.keys, key)
+// minCompact is the number of deleted keys a table may keep without being
+// compacted: small tables are not rebuilt for a few deletions.
+const minCompact = 16
+
+// markDeleted marks key, just removed from its map, as deleted in k2i.
+func (tb *LTable) markDeleted(key LValue) {
+	if i, ok := tb.k2i[key]; ok && i >= 0 {
+		tb.k2i[key] = ^i
+		tb.dead++
+	}
+}
+
+// compact rebuilds keys, k2i and the maps with the live keys, in order.
+func (tb *LTable) compact() {
+	live := len(tb.keys) - int(tb.dead)
+	keys := make([]LValue, 0, live+1)
+	k2i := make(map[LValue]int, live+1)
+	var strdict map[string]LValue
+	var dict map[LValue]LValue
+	if len(tb.strdict) > 0 {
+		strdict = make(map[string]LValue, len(tb.strdict))
+	}
+	if len(tb.dict) > 0 {
+		dict = make(map[LValue]LValue, len(tb.dict))
+	}
+	for _, k := range tb.keys {
+		if tb.k2i[k] < 0 {
+			continue
+		}
+		k2i[k] = len(keys)
+		keys = append(keys, k)
+		if s, ok := k.(LString); ok {
+			strdict[string(s)] = tb.strdict[string(s)]
+		} else {
+			dict[k] = tb.dict[k]
 		}
 	}
+	tb.keys, tb.k2i, tb.strdict, tb.dict, tb.dead = keys, k2i, strdict, dict, 0
+}
+
+// trimArray drops the nils at the end of the array part after its last
+// element was set to nil, and gives the memory back once three quarters of
+// it are unused. (volley patch 2) Without it an emptied array part keeps all
+// its slots, and # scans them each time.
+func (tb *LTable) trimArray() {
+	n := len(tb.array)
+	for n > 0 && tb.array[n-1] == LNil {
+		n--
+	}
+	if c := cap(tb.array); c > 2*defaultArrayCap && n < c/4 {
+		a := make([]LValue, n, 2*n)
+		copy(a, tb.array)
+		tb.array = a
+		return
+	}
+	tb.array = tb.array[:n]
+}
+
+// Capacity reports the storage the table holds (volley patch 3): the slots
+// of its array part, and the keys of its hash part, deleted keys not yet
+// compacted away included (the maps keep room for them).
+func (tb *LTable) Capacity() (arraySlots, hashKeys int) {
+	return cap(tb.array), len(tb.keys)
 }
 
 // RawGet returns an LValue associated with a given key without __index metamethod.
@@ -365,7 +439,7 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 					}
 				}
 			}
-			if tb.array == nil || index == len(tb.array) {
+			if tb.array == nil || index >= len(tb.array) { // >=: trimArray may have shortened it
 				if (tb.dict == nil || len(tb.dict) == 0) && (tb.strdict == nil || len(tb.strdict) == 0) {
 					return LNil, LNil
 				}
@@ -377,7 +451,11 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 		}
 	}
 
-	for i := tb.k2i[key] + 1; i < len(tb.keys); i++ {
+	i := tb.k2i[key]
+	if i < 0 { // deleted during the traversal: its place is kept until a key is added
+		i = ^i
+	}
+	for i++; i < len(tb.keys); i++ {
 		key := tb.keys[i]
 		if v := tb.RawGetH(key); v != LNil {
 			return key, v

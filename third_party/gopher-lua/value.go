@@ -147,7 +147,9 @@ type LTable struct {
 	dict    map[LValue]LValue
 	strdict map[string]LValue
 	keys    []LValue
-	k2i     map[LValue]int
+	k2i     map[LValue]int // index in keys; ^index (negative) once the key is deleted
+	dead    int32          // deleted keys still in keys and k2i (volley patch 1)
+	mark    uint32         // see Visit (volley patch 5)
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
@@ -155,6 +157,7 @@ func (tb *LTable) Type() LValueType { return LTTable }
 
 type LFunction struct {
 	IsG       bool
+	mark      uint32 // see Visit (volley patch 5)
 	Env       *LTable
 	Proto     *FunctionProto
 	GFunction LGFunction
@@ -204,6 +207,32 @@ type LUserData struct {
 	Value     interface{}
 	Env       *LTable
 	Metatable LValue
+	mark      uint32 // see Visit (volley patch 5)
+}
+
+// Visit reports whether a walk of the object graph numbered epoch reaches
+// the table for the first time, and marks it as reached. (volley patch 5) A
+// walk that measures a state's memory needs no map of the objects it has
+// seen (which cost more time and memory than the walk itself). Walks that
+// may run at the same time must not share objects.
+func (tb *LTable) Visit(epoch uint32) bool {
+	first := tb.mark != epoch
+	tb.mark = epoch
+	return first
+}
+
+// Visit is LTable.Visit for a function.
+func (fn *LFunction) Visit(epoch uint32) bool {
+	first := fn.mark != epoch
+	fn.mark = epoch
+	return first
+}
+
+// Visit is LTable.Visit for a userdata.
+func (ud *LUserData) Visit(epoch uint32) bool {
+	first := ud.mark != epoch
+	ud.mark = epoch
+	return first
 }
 
 func (ud *LUserData) String() string   { return fmt.Sprintf("userdata: %p", ud) }
