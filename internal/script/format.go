@@ -37,6 +37,7 @@ func (s *state) strFormat(L *lua.LState) int {
 		out = s.formatOne(L, out, spec, arg)
 		s.checkSize(L, len(out))
 	}
+	s.allocating(len(out))
 	L.Push(lua.LString(out))
 	return 1
 }

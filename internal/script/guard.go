@@ -110,8 +110,49 @@ func (g *guard) fire(word uint64, why *abortError) bool {
 	return true
 }
 
-// checkAbort is for Go loops inside builtins (sorting, pattern
-// replacement): it raises the pending abort as the VM would.
+// work is for builtins that loop in Go, where the VM's check for a stop
+// never runs: it counts the bytes they touch (compare, copy, scan) and polls
+// for a stop every workStep of them, so that a builtin stops within about a
+// millisecond of being told to, whatever the size of its arguments.
+func (s *state) work(n int) {
+	s.worked += n
+	if s.worked >= workStep {
+		s.worked = 0
+		s.checkAbort()
+	}
+}
+
+// workStep is the bytes of work between two polls: about 0.1-1 ms.
+const workStep = 1 << 20
+
+// allocating is called by builtins about to allocate a result of n bytes.
+// Once a call has allocated in large results more than the quota has room
+// for, the state is measured then and there, the running calls' locals
+// included, and the call is stopped if it holds too much: fast allocation in
+// large pieces is stopped before it outgrows the quota, not a watchdog tick
+// (and a garbage collection) later. Allocations that turn out to be garbage
+// only cost that measurement.
+func (s *state) allocating(n int) {
+	if n < allocStep {
+		return
+	}
+	s.allocated += int64(n)
+	if s.allocated <= s.m.opts.MemoryLimit-s.m.scriptBytes() {
+		return
+	}
+	s.allocated = 0
+	// Not stored as the state's size: the watchdog adds the call's growth
+	// of the live heap to the size measured at the end of the last call.
+	if s.m.scriptBytes()-s.g.size.Load()+sizeOfState(s)+int64(n) > s.m.opts.MemoryLimit {
+		s.g.fire(s.g.word.Load(), &abortError{ErrMemory, "exceeded the memory quota of " + mib(s.m.opts.MemoryLimit)})
+		s.checkAbort()
+	}
+}
+
+// allocStep: smaller results are left to the watchdog.
+const allocStep = 64 << 10
+
+// checkAbort raises the pending abort as the VM would.
 func (s *state) checkAbort() {
 	select {
 	case <-s.g.ctx.ch:
@@ -129,6 +170,7 @@ func (s *state) pcall(what string, limit time.Duration, nargs, nret int) error {
 		limit = max(time.Until(s.m.setupEnd), time.Millisecond)
 	}
 	s.steps = int(max(1_000_000, min(int64(limit)/40, 10_000_000)))
+	s.allocated = 0
 	s.g.begin(limit, setup)
 	err := L.PCall(nargs, nret, nil)
 	why := s.g.end(L)

@@ -119,6 +119,7 @@ func (s *state) strGsub(L *lua.LState) int {
 	if err != nil {
 		patternError(L, "string.gsub", err)
 	}
+	s.allocating(len(out))
 	L.Push(lua.LString(out))
 	L.Push(lua.LNumber(n))
 	return 2

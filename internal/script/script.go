@@ -85,22 +85,24 @@ type Main struct {
 
 // state is one Lua state and what the sandbox keeps beside it.
 type state struct {
-	m        *Main
-	L        *lua.LState
-	g        guard
-	thread   *Thread // nil in the main state
-	wrk      *lua.LTable
-	rng      *rand.Rand
-	out      []byte // print and io.write, not yet written
-	steps    int    // pattern matching steps allowed per builtin call, by time limit
-	concatFn *lua.LFunction
-	fileMeta *lua.LTable
-	stdout   *lua.LUserData
-	addrMeta *lua.LTable
-	thrMeta  *lua.LTable
-	thrFuncs map[string]lua.LValue
-	fields   []h1.Field // wrk.format scratch
-	samples  []metrics.Sample
+	m         *Main
+	L         *lua.LState
+	g         guard
+	thread    *Thread // nil in the main state
+	wrk       *lua.LTable
+	rng       *rand.Rand
+	out       []byte // print and io.write, not yet written
+	steps     int    // pattern matching steps allowed per builtin call, by time limit
+	worked    int    // bytes of builtin work since the last poll for a stop (see work)
+	allocated int64  // bytes of large results built by the running call (see allocating)
+	concatFn  *lua.LFunction
+	fileMeta  *lua.LTable
+	stdout    *lua.LUserData
+	addrMeta  *lua.LTable
+	thrMeta   *lua.LTable
+	thrFuncs  map[string]lua.LValue
+	fields    []h1.Field // wrk.format scratch
+	samples   []metrics.Sample
 }
 
 // output serializes writes of the states' buffers to Options.Stdout.

@@ -57,6 +57,7 @@ func sizeOfState(s *state) int64 {
 	for _, v := range s.roots() {
 		w.push(v)
 	}
+	s.L.StackValues(w.push) // during a call, its locals
 	for len(w.stack) > 0 {
 		v := w.stack[len(w.stack)-1]
 		w.stack = w.stack[:len(w.stack)-1]

@@ -2304,3 +2304,14 @@ func (ls *LState) RemoveCallerFrame() *callFrame {
 /* }}} */
 
 //
+
+// StackValues calls fn with every value on the state's stack (volley patch
+// 6): the locals and temporaries of the calls running, which a measurement
+// of the memory a state holds, taken during a call, must count.
+func (ls *LState) StackValues(fn func(LValue)) {
+	for _, v := range ls.reg.array[:ls.reg.top] {
+		if v != nil {
+			fn(v)
+		}
+	}
+}
