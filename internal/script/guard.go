@@ -126,12 +126,12 @@ func (s *state) work(n int) {
 const workStep = 1 << 20
 
 // allocating is called by builtins about to allocate a result of n bytes.
-// Once a call has allocated in large results more than the quota has room
-// for, the state is measured then and there, the running calls' locals
-// included, and the call is stopped if it holds too much: fast allocation in
-// large pieces is stopped before it outgrows the quota, not a watchdog tick
-// (and a garbage collection) later. Allocations that turn out to be garbage
-// only cost that measurement.
+// Once the state has allocated in large results, since it was last
+// measured, more than the quota has room for, it is measured then and
+// there, the running calls' locals included, and the call is stopped if the
+// state holds too much: growth in large pieces is stopped before it
+// outgrows the quota, not a watchdog tick (and a garbage collection) later.
+// Allocations that turn out to be garbage only cost that measurement.
 func (s *state) allocating(n int) {
 	if n < allocStep {
 		return
@@ -170,7 +170,6 @@ func (s *state) pcall(what string, limit time.Duration, nargs, nret int) error {
 		limit = max(time.Until(s.m.setupEnd), time.Millisecond)
 	}
 	s.steps = int(max(1_000_000, min(int64(limit)/40, 10_000_000)))
-	s.allocated = 0
 	s.g.begin(limit, setup)
 	err := L.PCall(nargs, nret, nil)
 	why := s.g.end(L)
@@ -225,6 +224,7 @@ func (s *state) fail(kind ErrorKind, msg string) *Error {
 // covers all states together.
 func (s *state) measure() error {
 	s.g.walkDue.Store(false)
+	s.allocated = 0
 	start := time.Now()
 	s.g.size.Store(sizeOfState(s))
 	s.g.walkCost.Store(int64(time.Since(start)))

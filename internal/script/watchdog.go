@@ -1,6 +1,7 @@
 package script
 
 import (
+	"math"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
@@ -168,8 +169,9 @@ func (w *watchdog) check(now time.Time) {
 	// now: the live heap less the last measurement would count a script's
 	// unmeasured growth as the program's.) Should the program have grown,
 	// collections come sooner, the live heap is seen to grow, and the
-	// measurement that follows corrects it.
-	w.limitGC(w.m.otherAtWalk.Load() + w.m.opts.MemoryLimit + gcHeadroom)
+	// measurement that follows corrects it. Never below the live heap plus
+	// headroom, where the collector would run without pause.
+	w.limitGC(max(w.m.otherAtWalk.Load()+w.m.opts.MemoryLimit, int64(min(live, math.MaxInt64/2))) + gcHeadroom) //nolint:gosec // G115: bounded by min
 }
 
 func mib(n int64) string {
