@@ -171,6 +171,11 @@ func (s *state) pcall(what string, limit time.Duration, nargs, nret int) error {
 	}
 	s.steps = int(max(1_000_000, min(int64(limit)/40, 10_000_000)))
 	s.g.begin(limit, setup)
+	// After begin: an interrupt either finds this call running or was
+	// flagged before this check.
+	if s.m.interrupted.Load() && !s.m.finishing.Load() {
+		s.g.fire(s.g.word.Load(), &abortError{ErrInterrupted, "interrupted"})
+	}
 	err := L.PCall(nargs, nret, nil)
 	why := s.g.end(L)
 	if err != nil {

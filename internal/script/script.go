@@ -47,6 +47,11 @@ type Options struct {
 	SetupTimeout time.Duration // time limit of loading the script (the main chunk in every state, setup(), init()) together, and of done()
 	MemoryLimit  int64         // bytes of script state, all states together
 	Stdout       io.Writer     // print and io.write, buffered
+
+	// Interrupt, once closed (SIGINT), stops the calls running and refuses
+	// those that follow, except done(): wrk runs done() after an interrupted
+	// run, so Done runs; an interrupt that comes while it runs stops it.
+	Interrupt <-chan struct{}
 }
 
 // Defaults for zero Options fields.
@@ -76,6 +81,9 @@ type Main struct {
 
 	liveAtWalk  atomic.Uint64 // the live heap at the last measurement of a state
 	otherAtWalk atomic.Int64  // what the rest of the program held then: the live heap less all states
+
+	interrupted atomic.Bool // Options.Interrupt was closed
+	finishing   atomic.Bool // Done has started
 
 	mu      sync.Mutex
 	states  atomic.Pointer[[]*state]

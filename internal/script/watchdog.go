@@ -105,12 +105,27 @@ func (w *watchdog) run() {
 	defer close(w.done)
 	t := time.NewTicker(w.tick)
 	defer t.Stop()
+	interrupt := w.m.opts.Interrupt
 	for {
 		select {
 		case <-w.stop:
 			return
 		case now := <-t.C:
 			w.check(now)
+		case <-interrupt:
+			interrupt = nil // a closed channel is ready forever
+			w.interrupt()
+		}
+	}
+}
+
+// interrupt stops every call running, and makes pcall refuse those that
+// follow (but done()).
+func (w *watchdog) interrupt() {
+	w.m.interrupted.Store(true)
+	for _, s := range w.m.allStates() {
+		if word := s.g.word.Load(); word&3 == phaseActive {
+			s.g.fire(word, &abortError{ErrInterrupted, "interrupted"})
 		}
 	}
 }
