@@ -125,17 +125,14 @@ func (s *state) work(n int) {
 // workStep is the bytes of work between two polls: about 0.1-1 ms.
 const workStep = 1 << 20
 
-// allocating is called by builtins about to allocate a result of n bytes.
-// Once the state has allocated in large results, since it was last
-// measured, more than the quota has room for, it is measured then and
-// there, the running calls' locals included, and the call is stopped if the
-// state holds too much: growth in large pieces is stopped before it
-// outgrows the quota, not a watchdog tick (and a garbage collection) later.
-// Allocations that turn out to be garbage only cost that measurement.
+// allocating is called by builtins about to allocate a string of n bytes.
+// Once the state has built, since it was last measured, more than the quota
+// has room for, it is measured then and there, the running calls' locals
+// included, and the call is stopped if the state holds too much: growth
+// through builtins is stopped before it outgrows the quota, not a watchdog
+// tick (and a garbage collection) later. Strings that turn out to be garbage
+// only cost that measurement.
 func (s *state) allocating(n int) {
-	if n < allocStep {
-		return
-	}
 	s.allocated += int64(n)
 	if s.allocated <= s.m.opts.MemoryLimit-s.m.scriptBytes() {
 		return
@@ -148,9 +145,6 @@ func (s *state) allocating(n int) {
 		s.checkAbort()
 	}
 }
-
-// allocStep: smaller results are left to the watchdog.
-const allocStep = 64 << 10
 
 // checkAbort raises the pending abort as the VM would.
 func (s *state) checkAbort() {

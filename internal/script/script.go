@@ -102,7 +102,7 @@ type state struct {
 	out       []byte // print and io.write, not yet written
 	steps     int    // pattern matching steps allowed per builtin call, by time limit
 	worked    int    // bytes of builtin work since the last poll for a stop (see work)
-	allocated int64  // bytes of large results built by the running call (see allocating)
+	allocated int64  // bytes of strings built since the last measurement (see allocating)
 	concatFn  *lua.LFunction
 	fileMeta  *lua.LTable
 	stdout    *lua.LUserData
