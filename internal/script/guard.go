@@ -230,7 +230,8 @@ func (s *state) measure() error {
 	if s.samples == nil {
 		s.samples = heapSamples()
 	}
-	live := readHeap(s.samples)
+	live, allocs := readHeap(s.samples)
+	s.m.allocsAtWalk.Store(allocs)
 	total := s.m.scriptBytes()
 	s.m.liveAtWalk.Store(live)
 	s.m.otherAtWalk.Store(max(int64(min(live, math.MaxInt64))-total, 0)) //nolint:gosec // G115: bounded by min

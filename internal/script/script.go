@@ -79,8 +79,9 @@ type Main struct {
 	wd        *watchdog
 	out       output
 
-	liveAtWalk  atomic.Uint64 // the live heap at the last measurement of a state
-	otherAtWalk atomic.Int64  // what the rest of the program held then: the live heap less all states
+	liveAtWalk   atomic.Uint64 // the live heap at the last measurement of a state
+	allocsAtWalk atomic.Uint64 // bytes the program had allocated then
+	otherAtWalk  atomic.Int64  // what the rest of the program held then: the live heap less all states
 
 	interrupted atomic.Bool // Options.Interrupt was closed
 	finishing   atomic.Bool // Done has started
@@ -187,8 +188,9 @@ func Load(o Options) (*Main, error) {
 		return nil, err
 	}
 	m.proto = proto
-	live := readHeap(heapSamples())
+	live, allocs := readHeap(heapSamples())
 	m.liveAtWalk.Store(live)
+	m.allocsAtWalk.Store(allocs)
 	m.wd = newWatchdog(m)
 	s, err := m.newState(nil)
 	if err == nil {

@@ -28,7 +28,10 @@ type watchdog struct {
 	samples []metrics.Sample
 }
 
-const metricLive = "/gc/heap/live:bytes"
+const (
+	metricLive   = "/gc/heap/live:bytes"
+	metricAllocs = "/gc/heap/allocs:bytes"
+)
 
 // gcHeadroom is how far above what scripts and the rest of the program hold
 // the Go heap may grow with garbage before the collector must run.
@@ -92,7 +95,7 @@ func newWatchdog(m *Main) *watchdog {
 }
 
 func heapSamples() []metrics.Sample {
-	return []metrics.Sample{{Name: metricLive}}
+	return []metrics.Sample{{Name: metricLive}, {Name: metricAllocs}}
 }
 
 func (w *watchdog) close() {
@@ -130,31 +133,40 @@ func (w *watchdog) interrupt() {
 	}
 }
 
-// readHeap returns the live heap as of the last collection.
-func readHeap(samples []metrics.Sample) uint64 {
+// readHeap returns the live heap as of the last collection and the bytes
+// allocated since the program started (which never decreases, whatever the
+// collector does).
+func readHeap(samples []metrics.Sample) (live, allocs uint64) {
 	metrics.Read(samples)
-	if v := samples[0].Value; v.Kind() == metrics.KindUint64 {
-		return v.Uint64()
+	var v [2]uint64
+	for i, s := range samples {
+		if s.Value.Kind() == metrics.KindUint64 && i < len(v) {
+			v[i] = s.Value.Uint64()
+		}
 	}
-	return 0
+	return v[0], v[1]
 }
 
 func (w *watchdog) check(now time.Time) {
 	states := w.m.allStates()
 	limit := uint64(w.m.opts.MemoryLimit) //nolint:gosec // G115: Load made MemoryLimit positive
-	live := readHeap(w.samples)
+	live, allocs := readHeap(w.samples)
 	known := uint64(max(w.m.scriptBytes(), 0))
 	// Scripts cannot hold more than they held at the last measurement plus
-	// what the live heap gained since: once that exceeds the quota, measure
-	// soon, not only once a second. The live heap, not allocation, so that
-	// garbage does not make every tick urgent; a measurement, not the heap,
-	// decides, since the growth may be the engine's.
-	last := w.m.liveAtWalk.Load()
-	urgent := live > last && live-last+known > limit
+	// what the live heap gained since, nor more than that plus all that was
+	// allocated since: once either exceeds the quota, measure soon, not only
+	// once a second. The live heap lags (it is known at collections only);
+	// allocation runs ahead (garbage counts), hence a longer pause between
+	// measurements it asks for. A measurement, not the heap, decides, since
+	// the growth may be the engine's or garbage.
+	last, lastAllocs := w.m.liveAtWalk.Load(), w.m.allocsAtWalk.Load()
+	grew := live > last && live-last+known > limit
+	allocated := allocs > lastAllocs && allocs-lastAllocs+known > limit
 	for _, s := range states {
 		g := &s.g
 		cost := time.Duration(g.walkCost.Load())
-		if now.After(g.nextWalk) || urgent && now.Sub(g.lastWalk) >= max(10*time.Millisecond, 2*cost) {
+		since := now.Sub(g.lastWalk)
+		if now.After(g.nextWalk) || grew && since >= max(10*time.Millisecond, 2*cost) || allocated && since >= max(10*time.Millisecond, 5*cost) {
 			g.lastWalk = now
 			g.nextWalk = now.Add(max(time.Second, 100*cost))
 			g.walkDue.Store(true)
