@@ -189,12 +189,12 @@ func (t *Thread) Request() ([]byte, []bool, error) {
 	if !ok {
 		return nil, nil, s.fail(ErrScript, "request() must return a string, got "+typeName(v))
 	}
-	if limit := t.m.opts.MaxRequestBytes; len(str) > limit {
-		return nil, nil, s.fail(ErrRequest, tooLarge("request() returned", len(str), limit).Error())
-	}
 	//nolint:gosec // G103: compares the addresses only, never dereferenced
 	if len(str) == len(t.last) && len(str) > 0 && unsafe.StringData(string(str)) == unsafe.StringData(string(t.last)) {
 		return t.lastPayload, t.lastHeads, nil
+	}
+	if limit := t.m.opts.MaxRequestBytes; len(str) > limit {
+		return nil, nil, s.fail(ErrRequest, tooLarge("request() returned", len(str), limit).Error())
 	}
 	// Zero copy: ScanRequests and the engine only read payload (write(2) or
 	// TLS encryption copy it), and t.last keeps the Lua string alive.
