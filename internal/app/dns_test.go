@@ -36,7 +36,7 @@ func inNetns(t *testing.T, ns string, fn func() error) {
 		}
 		// Opened read-only: a failed close loses nothing.
 		defer func() { _ = f.Close() }()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil { //nolint:gosec // G115: a descriptor fits an int
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("setns: %w", err)
 			return
 		}
@@ -70,10 +70,10 @@ func TestNoDNSQueryForUngrantedNames(t *testing.T) {
 			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	if err := os.MkdirAll(etc, 0o755); err != nil {
+	if err := os.MkdirAll(etc, 0o755); err != nil { //nolint:gosec // G301: like /etc, world-readable
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(etc, "resolv.conf"), []byte("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"), 0o644); err != nil { //nolint:gosec // resolv.conf is world-readable
+	if err := os.WriteFile(filepath.Join(etc, "resolv.conf"), []byte("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -126,7 +126,7 @@ func TestNoDNSQueryForUngrantedNames(t *testing.T) {
 			if c.grant {
 				args = append(args, "--allow-net", "leak.example")
 			}
-			out, _ := exec.Command("ip", append(args, srv.URL()+"/")...).CombinedOutput() //nolint:gosec // G204: the test's own binary and arguments
+			out, _ := exec.Command("ip", append(args, srv.URL()+"/")...).CombinedOutput()
 			if !strings.Contains(string(out), c.want) {
 				t.Fatalf("output lacks %q:\n%s", c.want, out)
 			}
