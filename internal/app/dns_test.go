@@ -173,9 +173,11 @@ func answer(query []byte) []byte {
 		return nil
 	}
 	resp := append([]byte{}, query[:end]...)
-	resp[2], resp[3] = 0x81, 0x80 // a response, recursion desired and available, no error
-	clear(resp[6:12])             // no answer, authority or additional records yet
-	if qtype := query[off+1 : off+3]; qtype[0] == 0 && qtype[1] == 1 { // A
+	// A response (recursion desired and available, no error) without records, and for type A
+	// the one record.
+	resp[2], resp[3] = 0x81, 0x80
+	clear(resp[6:12])
+	if query[off+1] == 0 && query[off+2] == 1 {
 		resp[7] = 1
 		resp = append(resp, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1)
 	}
