@@ -40,10 +40,9 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./internal/...
 	$(MAKE) compare
 
-COMPARE ?= ../shared/bench/compare.sh
+# CPU per request against wrk (or h2load) and nginx: make compare COMPARE_ARGS="-c 1000 --https".
 compare: build
-	@test -x $(COMPARE) || { echo "make compare: $(COMPARE) not found: it comes with the team's shared/ beside this checkout (or set COMPARE=path)"; exit 2; }
-	$(COMPARE) $(COMPARE_ARGS) $(BIN)
+	bench/compare.sh $(COMPARE_ARGS) $(BIN)
 
 clean:
 	rm -rf bin dist
