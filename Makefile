@@ -5,7 +5,7 @@ export GOTOOLCHAIN := go1.26.11
 GO ?= go
 BIN := bin/volley
 
-.PHONY: all build demo test accuracy race vet fmt-check bench compare clean
+.PHONY: all build demo test accuracy race vet fmt-check bench compare notice clean
 all: build
 
 build:
@@ -43,6 +43,10 @@ bench: build
 # CPU per request against wrk (or h2load) and nginx: make compare COMPARE_ARGS="-c 1000 --https".
 compare: build
 	bench/compare.sh $(COMPARE_ARGS) $(BIN)
+
+# NOTICE: the licences of what the binary links, from the module graph (CI fails on drift).
+notice:
+	cd tools && $(GO) run ./notice -root .. -o ../NOTICE
 
 clean:
 	rm -rf bin dist
