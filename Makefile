@@ -5,7 +5,7 @@ export GOTOOLCHAIN := go1.26.11
 GO ?= go
 BIN := bin/volley
 
-.PHONY: all build demo test accuracy race vet fmt-check bench compare notice clean
+.PHONY: all build demo test accuracy race vet fmt-check bench compare notice docs clean
 all: build
 
 build:
@@ -43,6 +43,10 @@ bench: build
 # CPU per request against wrk (or h2load) and nginx: make compare COMPARE_ARGS="-c 1000 --https".
 compare: build
 	bench/compare.sh $(COMPARE_ARGS) $(BIN)
+
+# docs/volley.1 from --help (a test fails when it drifts).
+docs:
+	$(GO) generate ./internal/clidoc
 
 # NOTICE: the licences of what the binary links, from the module graph (CI fails on drift).
 notice:
