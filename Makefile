@@ -5,7 +5,7 @@ export GOTOOLCHAIN := go1.26.11
 GO ?= go
 BIN := bin/volley
 
-.PHONY: all build demo test accuracy race vet fmt-check bench compare notice docs clean
+.PHONY: all build demo test accuracy race vet fmt-check bench compare notice docs image clean
 all: build
 
 build:
@@ -43,6 +43,12 @@ bench: build
 # CPU per request against wrk (or h2load) and nginx: make compare COMPARE_ARGS="-c 1000 --https".
 compare: build
 	bench/compare.sh $(COMPARE_ARGS) $(BIN)
+
+# The container image (OCI layout tar + SBOM) of the linux release binaries, in dist/image:
+# make image VERSION=x.y.z [VOLLEY_SIGNING_KEY=path]. Signed with the key when given.
+image:
+	VERSION="$(VERSION)" PLATFORMS="linux/amd64 linux/arm64" DIST=dist/image \
+		VOLLEY_UNSIGNED=$(if $(VOLLEY_SIGNING_KEY),0,1) scripts/release.sh
 
 # docs/volley.1 from --help (a test fails when it drifts).
 docs:
