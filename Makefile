@@ -5,7 +5,7 @@ export GOTOOLCHAIN := go1.26.11
 GO ?= go
 BIN := bin/volley
 
-.PHONY: all build demo test accuracy race vet fmt-check bench compare clean
+.PHONY: all build demo test accuracy race vet fmt-check bench compare notice docs image clean
 all: build
 
 build:
@@ -40,10 +40,23 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./internal/...
 	$(MAKE) compare
 
-COMPARE ?= ../shared/bench/compare.sh
+# CPU per request against wrk (or h2load) and nginx: make compare COMPARE_ARGS="-c 1000 --https".
 compare: build
-	@test -x $(COMPARE) || { echo "make compare: $(COMPARE) not found: it comes with the team's shared/ beside this checkout (or set COMPARE=path)"; exit 2; }
-	$(COMPARE) $(COMPARE_ARGS) $(BIN)
+	bench/compare.sh $(COMPARE_ARGS) $(BIN)
+
+# The container image (OCI layout tar + SBOM) of the linux release binaries, in dist/image:
+# make image VERSION=x.y.z [VOLLEY_SIGNING_KEY=path]. Signed with the key when given.
+image:
+	VERSION="$(VERSION)" PLATFORMS="linux/amd64 linux/arm64" DIST=dist/image \
+		VOLLEY_UNSIGNED=$(if $(VOLLEY_SIGNING_KEY),0,1) scripts/release.sh
+
+# docs/volley.1 from --help (a test fails when it drifts).
+docs:
+	$(GO) generate ./internal/clidoc
+
+# NOTICE: the licences of what the binary links, from the module graph (CI fails on drift).
+notice:
+	cd tools && $(GO) run ./notice -root .. -o ../NOTICE
 
 clean:
 	rm -rf bin dist

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"volley/internal/cli"
+	"volley/internal/clidoc"
 	"volley/internal/engine"
 	"volley/internal/h1"
 	"volley/internal/report"
@@ -54,6 +55,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return runMerge(cfg, stdout, stderr)
 	case cli.CmdKubeJob:
 		return printKubeJob(cfg.Kube, stdout, stderr)
+	case cli.CmdCompletion:
+		script, err := clidoc.Completion(cfg.Shell)
+		if err == nil {
+			_, err = io.WriteString(stdout, script)
+		}
+		if err != nil {
+			warn(stderr, "volley: completion: "+err.Error())
+			return ExitUsage
+		}
+		return ExitOK
 	case cli.CmdDemo:
 		srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
 		if err != nil {

@@ -13,12 +13,13 @@ import (
 type Command int
 
 const (
-	CmdRun     Command = iota // benchmark Config.Target
-	CmdHelp                   // print Usage() and exit 0
-	CmdVersion                // print the version and exit 0
-	CmdDemo                   // start the built-in target and benchmark it; Config.Target is nil
-	CmdMerge                  // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
-	CmdKubeJob                // print the Kubernetes Job for Config.Kube
+	CmdRun        Command = iota // benchmark Config.Target
+	CmdHelp                      // print Usage() and exit 0
+	CmdVersion                   // print the version and exit 0
+	CmdDemo                      // start the built-in target and benchmark it; Config.Target is nil
+	CmdMerge                     // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
+	CmdKubeJob                   // print the Kubernetes Job for Config.Kube
+	CmdCompletion                // print the completion script for the shell Config.Shell
 )
 
 // Config is a validated run. Nothing in it needs checking again.
@@ -56,6 +57,8 @@ type Config struct {
 	StartAt                time.Time // --start-at: wall-clock start; zero = at once
 
 	Kube *KubeJob // CmdKubeJob
+
+	Shell string // CmdCompletion: one of Shells
 }
 
 // Bounds on the flags.

@@ -22,6 +22,9 @@ import (
 // over any other error. Every error is a *UsageError.
 func Parse(args []string) (*Config, Command, error) {
 	cmd, defaults := CmdRun, runDefaults
+	if len(args) > 0 && args[0] == "completion" {
+		return parseCompletion(args[1:])
+	}
 	if len(args) > 0 && args[0] == "kube-job" {
 		if slices.Contains(args[1:], "-h") || slices.Contains(args[1:], "--help") {
 			return nil, CmdHelp, nil
@@ -83,6 +86,17 @@ func Parse(args []string) (*Config, Command, error) {
 		cfg.ScriptArgs = positional[1:]
 	}
 	return cfg, cmd, nil
+}
+
+// parseCompletion reads "volley completion SHELL".
+func parseCompletion(args []string) (*Config, Command, error) {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		return nil, CmdHelp, nil
+	}
+	if len(args) != 1 || !slices.Contains(Shells, args[0]) {
+		return nil, CmdCompletion, usageErrorf("completion needs one shell: " + strings.Join(Shells, ", ") + " (usage: volley completion bash)")
+	}
+	return &Config{Shell: args[0]}, CmdCompletion, nil
 }
 
 // flagError rewrites pflag's errors as one-line, escaped messages.
