@@ -48,7 +48,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		_, _ = io.WriteString(stdout, cli.Usage())
 		return ExitOK
 	case cli.CmdVersion:
-		_, _ = fmt.Fprintf(stdout, "volley %s [%s] (wrk-compatible load generator)\n", Version, engine.Poller)
+		_, _ = io.WriteString(stdout, versionText(buildInfo()))
 		return ExitOK
 	case cli.CmdMerge:
 		return runMerge(cfg, stdout, stderr)

@@ -237,7 +237,8 @@ var (
 	binErr  error
 )
 
-// buildBinary builds cmd/volley once for the tests that run it as a separate process.
+// buildBinary builds cmd/volley once for the tests that run it as a separate process, as make
+// builds it (stamped with its commit when in a git checkout, whatever GOFLAGS says).
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -247,7 +248,7 @@ func buildBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "volley")
-		if out, err := exec.Command("go", "build", "-o", binPath, "volley/cmd/volley").CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", binPath, "volley/cmd/volley").CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("build: %w\n%s", err, out)
 		}
 	})
