@@ -111,7 +111,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		scriptOut := &report.SafeWriter{W: text}
 		defer scriptOut.Flush() //nolint:errcheck // nothing better to do if stdout is gone
 		if sm, err = loadScript(cfg, scriptOut); err != nil {
-			warn(stderr, err.Error())
+			warn(stderr, loadError(err))
 			return ExitUsage
 		}
 		defer sm.Close()

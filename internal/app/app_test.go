@@ -104,6 +104,9 @@ func TestBadInvocationsAreOneLineExit1(t *testing.T) {
 		{"ftp://127.0.0.1/"},
 		{"-H", "X-A: a\r\nInjected: 1", "http://127.0.0.1:1/"},
 		{"http://127.0.0.1:99999/"},
+		{"--json", "a.json", "--json", "b.json", "http://127.0.0.1:1/"},
+		{"-s", "missing.lua", "http://127.0.0.1:1/"},
+		{"-s", "../../examples/pipeline.lua", "--allow-read", "/nonexistent/dir", "http://127.0.0.1:1/"},
 	} {
 		code, out, errs := runApp(args...)
 		if code != ExitUsage {

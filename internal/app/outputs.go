@@ -170,7 +170,7 @@ func checkThresholds(cfg *cli.Config, res *stats.Result, w io.Writer) (failed bo
 	outcomes, failed := threshold.EvalAll(cfg.FailOn, res)
 	var b strings.Builder
 	for _, o := range outcomes {
-		b.WriteString(report.Escape(o.String()) + "\n")
+		b.WriteString(report.Verdict(o) + "\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return true // a verdict nobody can read is not a pass

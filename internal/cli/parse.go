@@ -53,6 +53,7 @@ func Parse(args []string) (*Config, Command, error) {
 	}
 	var v rawFlags
 	fs := newFlagSet(&v, defaults)
+	singleValued(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, cmd, flagError(err)
 	}
@@ -103,6 +104,8 @@ func flagError(err error) *UsageError {
 		return usageErrorf("unknown flag " + quote("--"+name))
 	case errors.As(err, &needsValue):
 		return usageErrorf(displayName(needsValue.GetFlag().Name) + " needs a value")
+	case errors.As(err, &invalid) && errors.Is(err, errRepeated):
+		return usageErrorf(displayName(invalid.GetFlag().Name) + ": " + errRepeated.Error() + " (it takes one value)")
 	case errors.As(err, &invalid):
 		return usageErrorf("invalid " + displayName(invalid.GetFlag().Name) + " " + quote(invalid.GetValue()) + ": takes no value (or true/false)")
 	case errors.As(err, &syntax):

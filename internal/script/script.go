@@ -194,12 +194,12 @@ func Load(o Options) (*Main, error) {
 func readSource(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, newError(ErrPermission, path+": "+pathError(err))
+		return nil, newError(ErrPermission, "-s/--script "+path+": "+pathError(err))
 	}
 	defer func() { _ = f.Close() }() // opened read-only: a failed close loses nothing
 	src, err := io.ReadAll(io.LimitReader(f, maxSourceSize+1))
 	if err != nil {
-		return nil, newError(ErrPermission, path+": "+pathError(err))
+		return nil, newError(ErrPermission, "-s/--script "+path+": "+pathError(err))
 	}
 	if len(src) > maxSourceSize {
 		return nil, newError(ErrScript, path+": script is larger than "+mib(maxSourceSize))
