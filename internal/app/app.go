@@ -134,7 +134,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 
 	run := report.Run{URL: cfg.Target.Raw, Threads: cfg.Threads, Connections: cfg.Connections,
-		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
+		Duration: cfg.Duration, Requests: cfg.Requests, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
 	ecfg.StartAt = cfg.StartAt
 	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())

@@ -181,7 +181,7 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		}
 		cfg.Requests = uint64(n) //nolint:gosec // G115: n is in [MinRequests, MaxRequests], checked just above
 		if !fs.Changed("duration") {
-			cfg.Duration = MaxDuration // -n alone: run until the requests are done
+			cfg.Duration = 0 // -n alone: no deadline; the run ends when the requests are done
 		}
 	}
 	if len(v.allowRead) > MaxAllowRead {
