@@ -26,7 +26,7 @@ type Config struct {
 	Target               *target.Target // nil for CmdDemo: the caller starts the built-in target
 	Threads, Connections int
 	Duration, Timeout    time.Duration // Duration 0: -n without -d, no deadline
-	Headers              []Header // in order given; a "Host" header replaces the default (the engine does that)
+	Headers              []Header      // in order given; a "Host" header replaces the default (the engine does that)
 	Latency              bool
 	Script               string   // path of the Lua script, "" for none
 	ScriptArgs           []string // positionals after the URL; init(args) gets the URL as args[0], then these
