@@ -154,6 +154,12 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
+	if res.ScriptErr != nil {
+		// A script that fails ends the run with its one line: the run it cut short is no
+		// result to report or to write (and is all zeros when it failed at the first request).
+		warn(stderr, res.ScriptErr.Error())
+		return ExitUsage
+	}
 	run.Lag = res.Lag
 	warnLate(cfg, res.Late, stderr)
 	_ = report.WriteText(text, run, res.Result)
@@ -161,10 +167,6 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	rc.Shard, rc.LateStart = shardName(cfg), res.Late
 	if err := outs.write(rc, res.Result); err != nil {
 		warn(stderr, "volley: "+err.Error())
-		return ExitUsage
-	}
-	if res.ScriptErr != nil {
-		warn(stderr, res.ScriptErr.Error())
 		return ExitUsage
 	}
 	if sm != nil {
