@@ -127,6 +127,22 @@ func (s *state) flush() {
 	}
 }
 
+// flushLines writes out the complete lines in the buffer, after each hook call: what a script
+// prints shows as it happens, as wrk's print does on a terminal (C's stdio is line-buffered
+// there), while a hook that printed nothing costs one length check.
+func (s *state) flushLines() {
+	if len(s.out) == 0 {
+		return
+	}
+	i := bytes.LastIndexByte(s.out, '\n')
+	if i < 0 {
+		s.flushIfLarge()
+		return
+	}
+	s.m.out.write(s.out[:i+1])
+	s.out = append(s.out[:0], s.out[i+1:]...)
+}
+
 func (s *state) flushIfLarge() {
 	if len(s.out) >= flushAt {
 		s.flush()
