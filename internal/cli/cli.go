@@ -26,8 +26,8 @@ const (
 type Config struct {
 	Target               *target.Target // nil for CmdDemo: the caller starts the built-in target
 	Threads, Connections int
-	Duration, Timeout    time.Duration
-	Headers              []Header // in order given; a "Host" header replaces the default (the engine does that)
+	Duration, Timeout    time.Duration // Duration 0: -n without -d, no deadline
+	Headers              []Header      // in order given; a "Host" header replaces the default (the engine does that)
 	Latency              bool
 	Script               string   // path of the Lua script, "" for none
 	ScriptArgs           []string // positionals after the URL; init(args) gets the URL as args[0], then these

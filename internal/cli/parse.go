@@ -56,6 +56,7 @@ func Parse(args []string) (*Config, Command, error) {
 	}
 	var v rawFlags
 	fs := newFlagSet(&v, defaults)
+	singleValued(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, cmd, flagError(err)
 	}
@@ -117,6 +118,8 @@ func flagError(err error) *UsageError {
 		return usageErrorf("unknown flag " + quote("--"+name))
 	case errors.As(err, &needsValue):
 		return usageErrorf(displayName(needsValue.GetFlag().Name) + " needs a value")
+	case errors.As(err, &invalid) && errors.Is(err, errRepeated):
+		return usageErrorf(displayName(invalid.GetFlag().Name) + ": " + errRepeated.Error() + " (it takes one value)")
 	case errors.As(err, &invalid):
 		return usageErrorf("invalid " + displayName(invalid.GetFlag().Name) + " " + quote(invalid.GetValue()) + ": takes no value (or true/false)")
 	case errors.As(err, &syntax):
@@ -192,7 +195,7 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		}
 		cfg.Requests = uint64(n) //nolint:gosec // G115: n is in [MinRequests, MaxRequests], checked just above
 		if !fs.Changed("duration") {
-			cfg.Duration = MaxDuration // -n alone: run until the requests are done
+			cfg.Duration = 0 // -n alone: no deadline; the run ends when the requests are done
 		}
 	}
 	if len(v.allowRead) > MaxAllowRead {

@@ -30,7 +30,8 @@ const usageText = `Usage: volley <options> <url> [script args...]
     -R, --rate             <N>  Requests/sec over all connections: constant-rate
                                 mode, latency corrected for coordinated omission
     -U, --u_latency             Also print uncorrected latency (with -R)
-    -n, --requests         <N>  Stop after exactly N requests
+    -n, --requests         <N>  Run exactly N requests (-d then caps the time);
+                                gives up after 5 x timeout without progress
 
         --allow-read       <P>  Let scripts read files under path P (repeatable)
         --script-timeout   <T>  CPU time per request/response/delay call (100ms)
