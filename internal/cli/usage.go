@@ -26,13 +26,18 @@ const usageText = `Usage: volley <options> <url> [script args...]
     -k, --insecure              Skip TLS certificate verification
         --max-header-bytes <N>  Max response header bytes (64k)
         --max-headers      <N>  Max response header count (256)
+        --max-request-bytes <N> Max bytes of a request, or of a script's
+                                pipelined batch (4M)
 
     -R, --rate             <N>  Requests/sec over all connections: constant-rate
                                 mode, latency corrected for coordinated omission
     -U, --u_latency             Also print uncorrected latency (with -R)
-    -n, --requests         <N>  Stop after exactly N requests
+    -n, --requests         <N>  Run exactly N requests (-d then caps the time);
+                                gives up after 5 x timeout without progress
 
         --allow-read       <P>  Let scripts read files under path P (repeatable)
+        --allow-net        <H>  Let scripts reach HOST or HOST:PORT besides the
+                                target (repeatable)
         --script-timeout   <T>  CPU time per request/response/delay call (100ms)
         --script-memory    <N>  Memory for a script's state (256M)
 
