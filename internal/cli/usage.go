@@ -8,7 +8,7 @@ func Usage() string {
 const usageText = `Usage: volley <options> <url> [script args...]
        volley demo [options]
        volley merge [output options] <result.json>...
-       volley kube-job --image IMG --shards N [--name NAME] [--namespace NS]
+       volley kube-job --shards N [--image IMG] [--name NAME] [--namespace NS]
                        [--start-at T] [--cpu C] [--memory M] [-s FILE] <options> <url>
        volley completion bash|zsh|fish
   Options:
