@@ -107,6 +107,21 @@ func ScanRequests(payload []byte, heads []bool) ([]bool, error) {
 	return heads, nil
 }
 
+// SkipRequests returns what follows the first n requests of a payload that ScanRequests
+// accepted: the requests left to send again when a connection closes part way through a
+// pipelined batch. It scans the requests again rather than keep their offsets, since that
+// happens rarely, and never on the path of a request that is answered.
+func SkipRequests(payload []byte, n int) []byte {
+	for ; n > 0 && len(payload) > 0; n-- {
+		_, k, err := scanRequest(payload)
+		if err != nil {
+			return nil // not a payload ScanRequests accepted
+		}
+		payload = payload[k:]
+	}
+	return payload
+}
+
 // scanRequest validates the request at the start of p and returns its length.
 func scanRequest(p []byte) (head bool, n int, err *Error) {
 	l, n, err := requestLine(p, 0, "request line")

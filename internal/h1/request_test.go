@@ -170,3 +170,15 @@ func TestValid(t *testing.T) {
 		}
 	}
 }
+
+func TestSkipRequests(t *testing.T) {
+	a := "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+	b := "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+	c := "HEAD /c HTTP/1.1\r\nHost: x\r\n\r\n"
+	p := []byte(a + b + c)
+	for n, want := range []string{a + b + c, b + c, c, ""} {
+		if got := string(SkipRequests(p, n)); got != want {
+			t.Errorf("SkipRequests(p, %d) = %q, want %q", n, got, want)
+		}
+	}
+}
