@@ -124,14 +124,15 @@ request = function() return batch end`)
 func TestMaxRequestBytesRefusesLargeRequests(t *testing.T) {
 	srv := startTarget(t)
 	s := writeScript(t, `request = function() return wrk.format("POST", "/", nil, string.rep("x", 5 * 1024 * 1024)) end`)
-	code, _, errs := runApp("-t1", "-c1", "-d1s", "-s", s, srv.URL()+"/")
+	// A generous --script-timeout: building 5 MiB strings takes longer than 100 ms on a busy machine.
+	code, _, errs := runApp("-t1", "-c1", "-d1s", "--script-timeout", "5s", "-s", s, srv.URL()+"/")
 	if code != ExitUsage || !strings.Contains(errs, "more than --max-request-bytes allows (4.0 MiB)") {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	if n := srv.Requests(); n != 0 {
 		t.Errorf("the target got %d requests", n)
 	}
-	code, _, errs = runApp("-t1", "-c1", "-d300ms", "--max-request-bytes", "6M", "-s", s, srv.URL()+"/")
+	code, _, errs = runApp("-t1", "-c1", "-d300ms", "--script-timeout", "5s", "--max-request-bytes", "6M", "-s", s, srv.URL()+"/")
 	if code != 0 || srv.Requests() == 0 {
 		t.Fatalf("with --max-request-bytes 6M: exit %d, %d requests, stderr %q", code, srv.Requests(), errs)
 	}

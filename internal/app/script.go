@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"io"
 	"net/netip"
 	"slices"
@@ -42,6 +43,16 @@ func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout io.Writer) (*s
 
 		MaxRequestBytes: cfg.MaxRequestBytes,
 	})
+}
+
+// loadError is the line for a script that did not load: the script's own failures read
+// "script.lua:12: message", as wrk prints them; a script or --allow-read root that cannot be
+// read is the invocation's fault, and says so as every other invocation error does.
+func loadError(err error) string {
+	if se := (*script.Error)(nil); errors.As(err, &se) && se.Kind == script.ErrPermission {
+		return "volley: " + se.Msg
+	}
+	return err.Error()
 }
 
 // otherAddresses are the addresses besides the target's that threads load, in thread order,
