@@ -41,6 +41,9 @@ type Config struct {
 	AllowRead     []string      // --allow-read: roots under which scripts may read files
 	ScriptTimeout time.Duration // --script-timeout: CPU time per request/response/delay hook call
 	ScriptMemory  int64         // --script-memory: bytes for all of a script's state
+	AllowWrite    []string      // --allow-write: directories under which scripts may create and write files
+	AllowEnv      []string      // --allow-env: environment variables scripts may read, NAME or PREFIX*
+	MaxWriteBytes int64         // --max-write-bytes: bytes a script's file writes may add in a run
 
 	// Outputs besides the text report, written after the run.
 	JSON       string           // --json: the JSON result's file, "-" for stdout (the text report then goes to stderr)
@@ -70,7 +73,8 @@ const (
 	MinRequests, MaxRequests             = 1, 1_000_000_000_000
 	MinScriptTimeout, MaxScriptTimeout   = time.Millisecond, time.Minute
 	MinScriptMemory, MaxScriptMemory     = 1 << 20, 64 << 30
-	MaxAllowRead                         = 100
+	MaxAllowRead                         = 100 // --allow-read, --allow-write and --allow-env flags, each
+	MinMaxWriteBytes, MaxMaxWriteBytes   = 1 << 10, 1 << 40
 	MaxFailOn                            = 100 // --fail-on flags
 )
 
