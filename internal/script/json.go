@@ -318,7 +318,7 @@ func (d *jsonDecoder) decode(src string, whole bool) (v lua.LValue, end int, err
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &se):
-			err = errors.New("decode: " + se.Error() + " at byte " + strconv.FormatInt(se.Offset, 10))
+			err = errors.New("decode: " + se.Error() + " at byte " + strconv.FormatInt(se.Offset+1, 10))
 		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 			err = errors.New("decode: unexpected end of the JSON text")
 		case !strings.HasPrefix(err.Error(), "decode: "):
