@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -154,7 +155,7 @@ func (s *state) write(L *lua.LState, ud *lua.LUserData, first int, fname string)
 				err = f.flush(false)
 			}
 		default:
-			return ioFailure(L, f.name, errors.New("Bad file descriptor"))
+			return ioFailure(L, f.name, syscall.EBADF)
 		}
 	}
 	if err != nil {
