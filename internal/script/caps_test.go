@@ -413,7 +413,7 @@ func TestConcurrentAppends(t *testing.T) {
 		function request()
 			f:write(string.format("thread %d %s end\n", wrk.thread.index or 0, string.rep("x", 50 + math.random(0, 200))))
 			return wrk.format()
-		end`, writeGrant(dir))
+		end`, writeGrant(dir), func(o *Options) { o.HookTimeout = 5 * time.Second }) // -race is slow
 	if err != nil {
 		t.Fatal(err)
 	}

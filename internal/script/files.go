@@ -258,6 +258,6 @@ func (m *Main) openWrite(path string, truncate, create bool) (*os.File, error) {
 // isRandomDevice reports whether path names the kernel's random source, which a script may
 // read without a grant: reads are served by crypto/rand, the device is never opened.
 func isRandomDevice(path string) bool {
-	p := filepath.Clean(path)
-	return p == "/dev/urandom" || p == "/dev/random"
+	p, err := filepath.Abs(path)
+	return err == nil && (p == "/dev/urandom" || p == "/dev/random")
 }

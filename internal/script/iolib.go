@@ -130,26 +130,25 @@ func (s *state) write(L *lua.LState, ud *lua.LUserData, first int, fname string)
 	}
 	var err error
 	for i := first; i <= L.GetTop() && err == nil; i++ {
-		var p []byte
-		switch v := L.Get(i).(type) {
-		case lua.LString:
-			p = []byte(string(v)) //nolint:mirror // one copy, as the VM would make
-		case lua.LNumber:
-			p = appendNumber(nil, float64(v))
-		default:
-			typeError(L, i, fname, "string")
+		v := L.Get(i)
+		if _, ok := v.(lua.LString); !ok {
+			if _, ok := v.(lua.LNumber); !ok {
+				typeError(L, i, fname, "string")
+			}
 		}
 		switch f.kind {
 		case kindStdout:
-			s.out = append(s.out, p...)
+			s.out = appendArg(s.out, v)
 			s.flushIfLarge()
 		case kindStderr:
-			s.m.errOut.write([]byte(report.EscapeLines(string(p))))
+			s.m.errOut.write([]byte(report.EscapeLines(string(appendArg(nil, v)))))
 		case kindWrite:
-			if s.m.written.Add(int64(len(p))) > s.m.maxWrite {
+			n := len(f.buf)
+			f.buf = appendArg(f.buf, v)
+			if s.m.written.Add(int64(len(f.buf)-n)) > s.m.maxWrite {
+				f.buf = f.buf[:n]
 				L.RaiseError("%s: the script wrote more than %s to files (the cap of a run)", fname, mib(s.m.maxWrite))
 			}
-			f.buf = append(f.buf, p...)
 			f.stale = true
 			if len(f.buf) >= flushAt {
 				err = f.flush(false)
@@ -163,6 +162,14 @@ func (s *state) write(L *lua.LState, ud *lua.LUserData, first int, fname string)
 	}
 	L.Push(ud)
 	return 1
+}
+
+// appendArg appends a string or number argument of write, as Lua writes it.
+func appendArg(dst []byte, v lua.LValue) []byte {
+	if n, ok := v.(lua.LNumber); ok {
+		return appendNumber(dst, float64(n))
+	}
+	return append(dst, v.(lua.LString)...) //nolint:forcetypeassert // write checked the type
 }
 
 // ioFailure returns Lua's (nil, message) for a failed operation.
