@@ -1,5 +1,4 @@
--- Count answers that are not JSON (/hello is plain text) without stopping on them: cjson.safe
--- returns nil and a message instead of raising.
+-- Count answers that are not JSON (/hello is plain text) with cjson.safe, which does not raise.
 -- Flags: (none)
 local cjson = require "cjson.safe"
 

@@ -1,5 +1,4 @@
--- Each thread logs in from init() by its first request, keeps the cookie-like token in a
--- header, and decodes the item list with dkjson to check the prices.
+-- Each thread logs in with its first request, then sends the token and sums prices with dkjson.
 -- Flags: (none)
 local json = require "dkjson"
 

@@ -1,4 +1,4 @@
--- One log file per thread (thread-1.log, thread-2.log, ...) with the slow responses' bodies.
+-- One log file per thread (thread-1.log, thread-2.log, ...): status and size of each response.
 -- Flags: --allow-write .
 -- Writes: thread-1.log status
 -- Without: writing "thread-1.log" needs --allow-write
