@@ -221,10 +221,10 @@ func readRegular(f *os.File, limit int64) (string, error) {
 	return string(data), nil
 }
 
-// openWrite opens path for writing under an --allow-write directory: created with mode 0644 if
-// missing, a regular file only (checked before it is truncated), every write appended at its
-// end (O_APPEND).
-func (m *Main) openWrite(path string, truncate, create bool) (*os.File, error) {
+// openWrite opens path for writing (and reading, for an update mode) under an --allow-write
+// directory: created with mode 0644 if missing, a regular file only (checked before it is
+// truncated), every write appended at its end (O_APPEND).
+func (m *Main) openWrite(path string, truncate, create, update bool) (*os.File, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, errDenied
@@ -233,7 +233,10 @@ func (m *Main) openWrite(path string, truncate, create bool) (*os.File, error) {
 	if !ok {
 		return nil, errDenied
 	}
-	flag := os.O_RDWR | os.O_APPEND | syscall.O_NONBLOCK | syscall.O_NOCTTY
+	flag := os.O_WRONLY | os.O_APPEND | syscall.O_NONBLOCK | syscall.O_NOCTTY
+	if update {
+		flag = flag&^os.O_WRONLY | os.O_RDWR
+	}
 	if create {
 		flag |= os.O_CREATE
 	}

@@ -310,7 +310,7 @@ func (s *state) open(L *lua.LState, fname, path, mode string) (*lua.LUserData, e
 			s.m.openFiles.Add(-1)
 			return nil, errors.New("too many open files (a run may keep " + strconv.Itoa(maxOpenFiles) + " open for writing)")
 		}
-		file, err := s.m.openWrite(path, c == 'w', c != 'r')
+		file, err := s.m.openWrite(path, c == 'w', c != 'r', update)
 		if err != nil {
 			s.m.openFiles.Add(-1)
 			if errors.Is(err, errDenied) {
