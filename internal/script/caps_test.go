@@ -120,6 +120,10 @@ func TestCapabilities(t *testing.T) {
 			[]func(string) func(*Options){readGrant}, "5\t5\n", `dofile: reading "@/data/conf.lua" needs --allow-read`},
 		{"random device", `local f = assert(io.open("/dev/urandom", "rb")) local a, b = f:read(8), f:read(8) f:close()
 			print(#a, #b, a ~= b, #io.open("/dev/random"):read(3))`, nil, "8\t8\ttrue\t3\n", ""},
+		{"random device, granted needlessly", `print(#io.open("/dev/urandom"):read(16))`,
+			[]func(string) func(*Options){func(string) func(*Options) {
+				return func(o *Options) { o.AllowRead = []string{"/dev/urandom"} }
+			}}, "16\n", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

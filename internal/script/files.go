@@ -74,6 +74,9 @@ func openGrants(o *Options) (*grants, error) {
 		return nil, newError(ErrPermission, flag+" "+p+": "+pathError(err))
 	}
 	for _, p := range o.AllowRead {
+		if isRandomDevice(p) {
+			continue // readable without a grant, and never opened
+		}
 		abs, real, err := grantNames(p)
 		if err != nil {
 			return fail("--allow-read", p, err)
