@@ -10,6 +10,7 @@ const usageText = `Usage: volley <options> <url> [script args...]
        volley merge [output options] <result.json>...
        volley kube-job --image IMG --shards N [--name NAME] [--namespace NS]
                        [--start-at T] [--cpu C] [--memory M] [-s FILE] <options> <url>
+       volley completion bash|zsh|fish
   Options:
     -c, --connections      <N>  Connections to keep open (10)
     -d, --duration         <T>  Duration of test (10s)
@@ -29,7 +30,8 @@ const usageText = `Usage: volley <options> <url> [script args...]
     -R, --rate             <N>  Requests/sec over all connections: constant-rate
                                 mode, latency corrected for coordinated omission
     -U, --u_latency             Also print uncorrected latency (with -R)
-    -n, --requests         <N>  Stop after exactly N requests
+    -n, --requests         <N>  Run exactly N requests (-d then caps the time);
+                                gives up after 5 x timeout without progress
 
         --allow-read       <P>  Let scripts read files under path P (repeatable)
         --allow-write      <D>  Let scripts create and write files under directory D
@@ -62,6 +64,7 @@ const usageText = `Usage: volley <options> <url> [script args...]
     output options apply)
   volley kube-job prints a Kubernetes Indexed Job that runs the test as N
     shards started together (see deploy/kubernetes/README.md)
+  volley completion prints a completion script for bash, zsh or fish
   --fail-on metrics: p50 p90 p99 p99.9 pNN mean max min stdev (with a
     time unit), rps, requests, errors non2xx timeouts connect_errors
     read_errors write_errors (a count or a %)
