@@ -118,3 +118,29 @@ func TestCorpus(t *testing.T) {
 		})
 	}
 }
+
+// TestGrantErrors: a grant that cannot be opened stops the run before it starts, in one line
+// naming the flag.
+func TestGrantErrors(t *testing.T) {
+	srv := startTarget(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := writeScript(t, `wrk.path = "/"`)
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--allow-write", filepath.Join(dir, "missing")}, "volley: --allow-write " + dir + "/missing: no such file or directory\n"},
+		{[]string{"--allow-write", file}, "volley: --allow-write " + file + ": not a directory\n"},
+		{[]string{"--allow-read", filepath.Join(dir, "missing")}, "volley: --allow-read " + dir + "/missing: no such file or directory\n"},
+		{[]string{"--allow-env", "A-B"}, `volley: invalid --allow-env "A-B": not a variable name`},
+	} {
+		code, out, errs := runApp(append(append([]string{"-d100ms", "-s", s}, c.flags...), srv.URL()+"/")...)
+		if code != ExitUsage || out != "" || !strings.HasPrefix(errs, c.want) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.flags, code, out, errs, c.want)
+		}
+	}
+}

@@ -32,6 +32,7 @@ func capsDir(t *testing.T) (dir string) {
 		"secret/evil.lua":           `return "evil"`,
 		"out/.keep":                 "",
 		"scripts/sub/deeper.lua":    `return "deeper"`,
+		"scripts/.config/keys.lua":  `return "KEYS"`,
 		"scripts/sub/uses_dots.lua": `return require("helper").twice(21)`,
 	} {
 		p := filepath.Join(dir, name)
@@ -234,6 +235,7 @@ func TestModules(t *testing.T) {
 		{`print(pcall(require, "bad"))`, "false\t@/scripts/test.lua:1: error loading module \"bad\": @/scripts/bad.lua:1: syntax error near \"=\""},
 		{`print(pcall(require, "bytecode"))`, "false\t@/scripts/test.lua:1: error loading module \"bytecode\": @/scripts/bytecode.lua: precompiled bytecode is not accepted; load the Lua source"},
 		{`print(pcall(dofile, "@/scripts/notes.txt"))`, "false\t@/scripts/test.lua:1: dofile: reading \"@/scripts/notes.txt\" needs --allow-read (a script's own directory holds only *.lua modules)"},
+		{`print(pcall(dofile, "@/scripts/.config/keys.lua"))`, "false\t@/scripts/test.lua:1: dofile: reading \"@/scripts/.config/keys.lua\" needs --allow-read"},
 		{`print(pcall(dofile, "@/secret/evil.lua"))`, "false\t@/scripts/test.lua:1: dofile: reading \"@/secret/evil.lua\" needs --allow-read (a script's own directory holds only *.lua modules)"},
 		{`package.path = "@/secret/?.lua" print(pcall(require, "evil"))`, "false\t@/scripts/test.lua:1: module \"evil\" not found: not built in, and no file in package.path (@/secret/evil.lua (not granted)); modules load from the script's directory and --allow-read directories"},
 		{`print(pcall(require, "../secret/evil"))`, "false\t@/scripts/test.lua:1: module \"../secret/evil\" not found"},

@@ -42,7 +42,7 @@ type grants struct {
 	read      []dirGrant
 	readFiles []fileGrant
 	write     []dirGrant
-	scriptDir *dirGrant // Lua source modules beside the script: *.lua files only
+	scriptDir *dirGrant // Lua source modules beside the script: *.lua files, none hidden
 }
 
 // errDenied marks a path refused by policy, as opposed to an I/O error.
@@ -181,6 +181,7 @@ func (m *Main) readFile(path string, module bool) (string, error) {
 	}
 	if !ok && module && g.scriptDir != nil && strings.HasSuffix(abs, ".lua") {
 		root, rel, ok = beneath([]dirGrant{*g.scriptDir}, abs)
+		ok = ok && !hidden(rel)
 	}
 	if !ok {
 		return "", errDenied
@@ -191,6 +192,17 @@ func (m *Main) readFile(path string, module bool) (string, error) {
 	}
 	defer func() { _ = f.Close() }() // opened read-only: a failed close loses nothing
 	return readRegular(f, m.readLimit())
+}
+
+// hidden reports whether a path has a component that starts with a dot: beside a script,
+// those are configuration (~/.config/...), not its helpers.
+func hidden(rel string) bool {
+	for part := range strings.SplitSeq(rel, "/") {
+		if strings.HasPrefix(part, ".") {
+			return true
+		}
+	}
+	return false
 }
 
 // rootError turns os.Root's refusal of a path that leads outside into errDenied.
