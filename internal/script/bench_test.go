@@ -95,3 +95,15 @@ func BenchmarkResponseLog(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNewThread: creating a thread's state (libraries, sandbox, the script's top level),
+// which every thread pays once.
+func BenchmarkNewThread(b *testing.B) {
+	m, _ := mustLoad(b, `local n = 0 function request() n = n + 1 return wrk.format() end`)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := m.NewThread(i, testAddr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
