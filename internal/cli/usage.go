@@ -38,6 +38,11 @@ const usageText = `Usage: volley <options> <url> [script args...]
         --allow-read       <P>  Let scripts read files under path P (repeatable)
         --allow-net        <H>  Let scripts reach HOST or HOST:PORT besides the
                                 target (repeatable)
+        --allow-write      <D>  Let scripts create and write files under directory D
+                                (repeatable)
+        --allow-env        <V>  Let scripts read environment variable V; P* grants
+                                every variable starting with P (repeatable)
+        --max-write-bytes  <N>  Bytes a script may write to files in a run (1G)
         --script-timeout   <T>  CPU time per request/response/delay call (100ms)
         --script-memory    <N>  Memory for a script's state (256M)
 
