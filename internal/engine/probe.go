@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"time"
+
+	"volley/internal/h1"
+)
+
+// SetupError is why a connection could not be set up: Stage is "connect", "proxy" or "tls".
+type SetupError struct {
+	Stage string
+	Err   error
+}
+
+func (e *SetupError) Error() string { return e.Stage + ": " + e.Err.Error() }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// Probe sets up one connection to the endpoint the way the run's connections are set up —
+// connect, proxy tunnel, TLS handshake — with blocking calls, then closes it, so that a run
+// that can open no connection fails before it starts, with the reason. Errors are *SetupError.
+func Probe(ctx context.Context, ep *Endpoint, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	network, addr := "tcp", ep.Addr.String()
+	if ep.Unix != "" {
+		network, addr = "unix", ep.Unix
+	}
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return &SetupError{"connect", err}
+	}
+	defer nc.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = nc.SetDeadline(deadline)
+	}
+	if len(ep.Connect) > 0 {
+		if err := probeTunnel(nc, ep.Connect); err != nil {
+			return &SetupError{"proxy", err}
+		}
+	}
+	if ep.TLS != nil {
+		cfg := ep.TLS.Clone()
+		cfg.ClientSessionCache = nil // the run's own handshakes start from scratch
+		if err := tls.Client(nc, cfg).HandshakeContext(ctx); err != nil {
+			return &SetupError{"tls", err}
+		}
+	}
+	return nil
+}
+
+// probeTunnel sends CONNECT and reads the proxy's answer.
+func probeTunnel(nc net.Conn, connect []byte) error {
+	if _, err := nc.Write(connect); err != nil {
+		return err
+	}
+	var p h1.Parser
+	p.Init(h1.DefaultLimits())
+	p.Start(true)
+	buf := make([]byte, 4096)
+	for {
+		n, err := nc.Read(buf)
+		if n > 0 {
+			k, done, perr := p.Feed(buf[:n])
+			switch {
+			case perr != nil:
+				return errors.New("answer to CONNECT: " + perr.Error())
+			case !done:
+				continue
+			case p.Status() < 200 || p.Status() > 299:
+				return errors.New(tunnelRefused(p.Status()))
+			case k < n:
+				return errors.New("unexpected bytes after its answer to CONNECT")
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
