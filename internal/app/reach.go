@@ -196,8 +196,11 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 	switch se.Stage {
 	case "tls":
 		msg := fmt.Sprintf("TLS handshake with %s failed: %s", where, oneLine(se.Err.Error()))
-		if certificateProblem(se.Err) {
+		switch {
+		case certificateProblem(se.Err):
 			msg += " (-k/--insecure skips verification; --cacert FILE trusts another CA)"
+		case cfg.Cert == "" && strings.Contains(se.Err.Error(), "certificate required"):
+			msg += " (--cert FILE --key FILE give a client certificate)"
 		}
 		return errors.New(msg)
 	case "proxy":

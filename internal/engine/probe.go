@@ -46,11 +46,36 @@ func Probe(ctx context.Context, ep *Endpoint, timeout time.Duration) error {
 	if ep.TLS != nil {
 		cfg := ep.TLS.Clone()
 		cfg.ClientSessionCache = nil // the run's own handshakes start from scratch
-		if err := tls.Client(nc, cfg).HandshakeContext(ctx); err != nil {
+		tc := tls.Client(nc, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return &SetupError{"tls", err}
+		}
+		if err := awaitRejection(tc); err != nil {
 			return &SetupError{"tls", err}
 		}
 	}
 	return nil
+}
+
+// rejectionWait is how long Probe listens after a TLS 1.3 handshake for the server's verdict
+// on the client's certificate.
+const rejectionWait = 200 * time.Millisecond
+
+// awaitRejection catches what a TLS 1.3 handshake cannot: the client's handshake ends before
+// the server has checked the client's certificate (or its absence), and a rejection arrives as
+// an alert on the first read. Silence (a timeout) is success.
+func awaitRejection(tc *tls.Conn) error {
+	if tc.ConnectionState().Version != tls.VersionTLS13 {
+		return nil
+	}
+	_ = tc.SetReadDeadline(time.Now().Add(rejectionWait))
+	var b [1]byte
+	_, err := tc.Read(b[:])
+	var ne net.Error
+	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+		return nil
+	}
+	return err
 }
 
 // probeTunnel sends CONNECT and reads the proxy's answer.
