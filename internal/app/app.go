@@ -50,6 +50,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return runMerge(cfg, stdout, stderr)
 	case cli.CmdKubeJob:
 		return printKubeJob(cfg.Kube, stdout, stderr)
+	case cli.CmdServe:
+		return runServe(cfg.Serve, stdout, stderr)
+	case cli.CmdServeHelp:
+		_, _ = io.WriteString(stdout, cli.ServeUsage)
+		return ExitOK
 	case cli.CmdDemo:
 		srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
 		if err != nil {

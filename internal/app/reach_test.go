@@ -2,17 +2,10 @@ package app
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,93 +17,29 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"volley/internal/testserver"
 )
 
-// pki is a CA made for one test, with a server certificate for 127.0.0.1 and localhost and
-// a client certificate, all written as PEM files.
-type pki struct {
-	dir                   string
-	ca                    *x509.Certificate
-	caKey                 *ecdsa.PrivateKey
-	caFile                string
-	server                tls.Certificate
-	serverFile, keyFile   string // the server's certificate and key
-	clientFile, clientKey string
-}
-
-func newPKI(t *testing.T) *pki {
+// newPKI makes a CA for one test, with a server certificate (for 127.0.0.1, localhost and
+// backend.test) and a client certificate.
+func newPKI(t *testing.T) *testserver.TLSFiles {
 	t.Helper()
-	p := &pki{dir: t.TempDir()}
-	var err error
-	if p.caKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "volley test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &p.caKey.PublicKey, p.caKey)
+	p, err := testserver.NewTLSFiles(t.TempDir(), "backend.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ca, err = x509.ParseCertificate(der); err != nil {
-		t.Fatal(err)
-	}
-	p.caFile = p.write(t, "ca.pem", "CERTIFICATE", der)
-	p.server, p.serverFile, p.keyFile = p.issue(t, "server", x509.ExtKeyUsageServerAuth)
-	_, p.clientFile, p.clientKey = p.issue(t, "client", x509.ExtKeyUsageClientAuth)
 	return p
-}
-
-func (p *pki) write(t *testing.T, name, kind string, der []byte) string {
-	t.Helper()
-	path := filepath.Join(p.dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func (p *pki) issue(t *testing.T, name string, usage x509.ExtKeyUsage) (tls.Certificate, string, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost", "backend.test"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile := p.write(t, name+".pem", "CERTIFICATE", der)
-	keyFile := p.write(t, name+".key", "EC PRIVATE KEY", keyDER)
-	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pair, certFile, keyFile
 }
 
 // tlsServer serves "hello" over TLS with the test CA's certificate; clientAuth asks for a
 // client certificate signed by it.
-func tlsServer(t *testing.T, p *pki, clientAuth tls.ClientAuthType) *httptest.Server {
+func tlsServer(t *testing.T, p *testserver.TLSFiles, clientAuth tls.ClientAuthType) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "hello\n")
 	}))
-	pool := x509.NewCertPool()
-	pool.AddCert(p.ca)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{p.server}, ClientAuth: clientAuth, ClientCAs: pool, MinVersion: tls.VersionTLS12}
+	srv.TLS = p.Config(clientAuth)
 	srv.EnableHTTP2 = false
 	srv.Config.ErrorLog = quietLog()
 	srv.StartTLS()
@@ -124,23 +53,23 @@ func TestTLSTrustAndClientCertificates(t *testing.T) {
 	run := func(args ...string) (int, string, string) {
 		return runApp(append(append([]string{"-t1", "-c2", "-d200ms"}, args...), srv.URL+"/")...)
 	}
-	code, out, errs := run("--cacert", p.caFile, "--cert", p.clientFile, "--key", p.clientKey)
+	code, out, errs := run("--cacert", p.CA, "--cert", p.Client, "--key", p.ClientKey)
 	if code != 0 || strings.Contains(out, "Socket errors") {
 		t.Fatalf("mTLS: exit %d\n%s%s", code, out, errs)
 	}
 	assertReport(t, out)
 	// Without the client certificate the server refuses: clear, exit 2, before the run.
-	code, out, errs = run("--cacert", p.caFile)
+	code, out, errs = run("--cacert", p.CA)
 	if code != 2 || out != "" || !strings.Contains(errs, "certificate required") || !strings.Contains(errs, "--cert FILE --key FILE") {
 		t.Fatalf("no client certificate: exit %d\n%s%s", code, out, errs)
 	}
 	// Without --cacert the server's certificate does not verify.
-	code, _, errs = run("--cert", p.clientFile, "--key", p.clientKey)
+	code, _, errs = run("--cert", p.Client, "--key", p.ClientKey)
 	if code != 2 || !strings.Contains(errs, "unknown authority") || !strings.Contains(errs, "--cacert") {
 		t.Fatalf("no CA: exit %d: %s", code, errs)
 	}
-	code, _, errs = run("--cacert", p.caFile, "--cert", p.clientFile, "--key", p.caFile)
-	if code != 1 || !strings.Contains(errs, "volley: --cert "+p.clientFile+" --key "+p.caFile+": ") {
+	code, _, errs = run("--cacert", p.CA, "--cert", p.Client, "--key", p.CA)
+	if code != 1 || !strings.Contains(errs, "volley: --cert "+p.Client+" --key "+p.CA+": ") {
 		t.Fatalf("a certificate as the key: exit %d: %s", code, errs)
 	}
 }
@@ -151,7 +80,7 @@ func TestConnectionSetupIsCounted(t *testing.T) {
 	p := newPKI(t)
 	srv := tlsServer(t, p, tls.NoClientCert)
 	for _, resume := range []bool{true, false} {
-		args := []string{"-t1", "-c2", "-d300ms", "--cacert", p.caFile, "-H", "Connection: close", "--json", "-"}
+		args := []string{"-t1", "-c2", "-d300ms", "--cacert", p.CA, "-H", "Connection: close", "--json", "-"}
 		if !resume {
 			args = append(args, "--no-session-resumption")
 		}
@@ -214,7 +143,7 @@ func TestConnectTo(t *testing.T) {
 	p := newPKI(t)
 	srv := tlsServer(t, p, tls.NoClientCert)
 	addr := srv.Listener.Addr().(*net.TCPAddr)
-	code, out, errs = runApp("-t1", "-c1", "-d200ms", "--cacert", p.caFile, "--connect-to", "backend.test::127.0.0.1:"+itoa(addr.Port), "https://backend.test/")
+	code, out, errs = runApp("-t1", "-c1", "-d200ms", "--cacert", p.CA, "--connect-to", "backend.test::127.0.0.1:"+itoa(addr.Port), "https://backend.test/")
 	if code != 0 || strings.Contains(out, "Socket errors") {
 		t.Fatalf("exit %d: %s%s", code, out, errs)
 	}
@@ -310,7 +239,7 @@ func TestProxy(t *testing.T) {
 	srv := tlsServer(t, p, tls.NoClientCert)
 	px := startProxy(t, "Basic dTpwdw==") // u:pw
 	proxyURL := "http://u:pw@" + px.ln.Addr().String()
-	code, out, errs := runApp("-t1", "-c2", "-d200ms", "--cacert", p.caFile, "--proxy", proxyURL, srv.URL+"/")
+	code, out, errs := runApp("-t1", "-c2", "-d200ms", "--cacert", p.CA, "--proxy", proxyURL, srv.URL+"/")
 	if code != 0 || strings.Contains(out, "Socket errors") {
 		t.Fatalf("https through the proxy: exit %d\n%s%s", code, out, errs)
 	}
@@ -333,19 +262,19 @@ func TestProxy(t *testing.T) {
 	px.mu.Unlock()
 
 	// Wrong credentials: the proxy's 407 is clear, and the run does not start.
-	code, out, errs = runApp("-t1", "-c1", "-d100ms", "--cacert", p.caFile, "--proxy", "http://u:bad@"+px.ln.Addr().String(), srv.URL+"/")
+	code, out, errs = runApp("-t1", "-c1", "-d100ms", "--cacert", p.CA, "--proxy", "http://u:bad@"+px.ln.Addr().String(), srv.URL+"/")
 	if code != 2 || out != "" || !strings.Contains(errs, "proxy: CONNECT refused with status 407 (proxy authentication required") ||
 		strings.Contains(errs, "bad") {
 		t.Fatalf("407: exit %d: %s", code, errs)
 	}
 	// The environment, as Go programs read it: HTTPS_PROXY for https, but never for loopback.
 	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:1")
-	code, _, errs = runApp("-t1", "-c1", "-d100ms", "--cacert", p.caFile, srv.URL+"/")
+	code, _, errs = runApp("-t1", "-c1", "-d100ms", "--cacert", p.CA, srv.URL+"/")
 	if code != 0 {
 		t.Fatalf("HTTPS_PROXY applied to a loopback URL: exit %d: %s", code, errs)
 	}
 	// (--connect-to keeps the name from reaching a resolver.)
-	noDNS := []string{"-t1", "-c1", "-d100ms", "--cacert", p.caFile, "--connect-to", "backend.test:443:127.0.0.1:1", "https://backend.test/"}
+	noDNS := []string{"-t1", "-c1", "-d100ms", "--cacert", p.CA, "--connect-to", "backend.test:443:127.0.0.1:1", "https://backend.test/"}
 	code, _, errs = runApp(noDNS...)
 	if code != 2 || !strings.Contains(errs, "through the proxy http://127.0.0.1:1 (HTTPS_PROXY): connection refused") {
 		t.Fatalf("HTTPS_PROXY: exit %d: %s", code, errs)
@@ -384,7 +313,7 @@ func TestTinyproxy(t *testing.T) {
 
 	p := newPKI(t)
 	srv := tlsServer(t, p, tls.NoClientCert)
-	code, out, errs := runApp("-t1", "-c2", "-d300ms", "--cacert", p.caFile, "--proxy", "127.0.0.1:"+itoa(port), srv.URL+"/")
+	code, out, errs := runApp("-t1", "-c2", "-d300ms", "--cacert", p.CA, "--proxy", "127.0.0.1:"+itoa(port), srv.URL+"/")
 	if code != 0 || strings.Contains(out, "Socket errors") {
 		t.Fatalf("https through tinyproxy: exit %d\n%s%s", code, out, errs)
 	}

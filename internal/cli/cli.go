@@ -13,12 +13,14 @@ import (
 type Command int
 
 const (
-	CmdRun     Command = iota // benchmark Config.Target
-	CmdHelp                   // print Usage() and exit 0
-	CmdVersion                // print the version and exit 0
-	CmdDemo                   // start the built-in target and benchmark it; Config.Target is nil
-	CmdMerge                  // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
-	CmdKubeJob                // print the Kubernetes Job for Config.Kube
+	CmdRun       Command = iota // benchmark Config.Target
+	CmdHelp                     // print Usage() and exit 0
+	CmdVersion                  // print the version and exit 0
+	CmdDemo                     // start the built-in target and benchmark it; Config.Target is nil
+	CmdMerge                    // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
+	CmdKubeJob                  // print the Kubernetes Job for Config.Kube
+	CmdServe                    // run the built-in target alone (Config.Serve)
+	CmdServeHelp                // print ServeUsage and exit 0
 )
 
 // Config is a validated run. Nothing in it needs checking again.
@@ -55,7 +57,8 @@ type Config struct {
 	ShardIndex, ShardCount int
 	StartAt                time.Time // --start-at: wall-clock start; zero = at once
 
-	Kube *KubeJob // CmdKubeJob
+	Kube  *KubeJob // CmdKubeJob
+	Serve *Serve   // CmdServe
 
 	Request
 	Reach

@@ -29,6 +29,9 @@ func Parse(args []string) (*Config, Command, error) {
 		cfg, err := parseKubeJob(args[1:])
 		return cfg, CmdKubeJob, err
 	}
+	if len(args) > 0 && args[0] == "serve" {
+		return parseServe(args[1:])
+	}
 	if len(args) > 0 && args[0] == "demo" {
 		cmd, defaults, args = CmdDemo, demoDefaults, args[1:]
 	} else if len(args) > 0 && args[0] == "merge" {

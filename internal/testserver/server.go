@@ -15,6 +15,8 @@
 //	/close           "hello\n" with Connection: close, then closes
 //	/status/NNN      status NNN (100-599); other 1xx than 101 come as an
 //	                 interim response followed by 200 hello; 101 closes
+//	/echo            the request's method, a newline, then its body (the
+//	                 first 64 KiB of a Content-Length body), then a newline
 //	anything else    404
 //
 // The query ?delay=DUR delays any route (it overrides /delay/ and
@@ -24,6 +26,7 @@
 package testserver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -47,6 +50,11 @@ type Options struct {
 	CloseEvery int
 	// RecordArrivals keeps each complete request's arrival time, see Arrivals.
 	RecordArrivals bool
+	// AnyAddress allows an Addr that is not loopback (volley serve --addr): the server is
+	// then reachable from other machines.
+	AnyAddress bool
+	// TLS, when set, serves HTTPS with it.
+	TLS *tls.Config
 }
 
 // Server is a running test server. Its methods are safe for concurrent use.
@@ -82,7 +90,7 @@ func Start(o Options) (*Server, error) {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}
-	if err := checkLoopback(o.Addr); err != nil {
+	if err := checkLoopback(o.Addr); err != nil && !o.AnyAddress {
 		return nil, err
 	}
 	if o.Delay < 0 || o.Delay > maxDelay {
@@ -95,9 +103,12 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testserver: cannot listen on %s: %w", o.Addr, err)
 	}
-	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+	if a, ok := ln.Addr().(*net.TCPAddr); !o.AnyAddress && (!ok || !a.IP.IsLoopback()) {
 		ln.Close()
 		return nil, fmt.Errorf("testserver: %s resolved to %s, which is not a loopback address", o.Addr, ln.Addr())
+	}
+	if o.TLS != nil {
+		ln = tls.NewListener(ln, o.TLS)
 	}
 	s := &Server{
 		opts:       o,
@@ -192,7 +203,12 @@ func (s *Server) Close() error {
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:41234.
-func (s *Server) URL() string { return "http://" + s.Addr() }
+func (s *Server) URL() string {
+	if s.opts.TLS != nil {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
+}
 
 // Requests is the number of complete requests received (bodies included).
 // Malformed requests are not counted.
