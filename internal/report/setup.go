@@ -10,10 +10,10 @@ import (
 // writeSetupLines writes what volley adds after wrk's last line, each only when there is
 // something to say, so that a plain run's report stays wrk's to the byte:
 //
-//	  Connections: 5012 opened, 5012 TLS handshakes (4998 resumed)
-//	  Origins:
-//	    http://10.0.0.1:80      61234 requests, 0 errors, 0 non-2xx, latency p50 1.10ms p99 4.20ms
-//	    http://10.0.0.2:80      60012 requests, 3 errors, 0 non-2xx, latency p50 1.30ms p99 5.00ms
+//	Connections: 5012 opened, 5012 TLS handshakes (4998 resumed)
+//	Origins:
+//	  http://10.0.0.1:80      61234 requests, 0 errors, 0 non-2xx, latency p50 1.10ms p99 4.20ms
+//	  http://10.0.0.2:80      60012 requests, 3 errors, 0 non-2xx, latency p50 1.30ms p99 5.00ms
 //
 // Connections appear when more were opened than the run keeps (reconnects, Connection: close:
 // the rate of connection setup is then part of what was measured).

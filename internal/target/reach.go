@@ -215,7 +215,7 @@ func useProxy(noProxy, host string, port int) bool {
 		if entryPort != 0 && entryPort != port {
 			continue
 		}
-		if a, err := netip.ParseAddr(strings.Trim(name, "[]")); err == nil {
+		if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")); err == nil {
 			if ipErr == nil && a.Unmap() == ip.Unmap() {
 				return false
 			}
@@ -235,10 +235,15 @@ func useProxy(noProxy, host string, port int) bool {
 	return true
 }
 
-// cutPort splits "host:port" or "[v6]:port"; a bare IPv6 address has no port.
+// cutPort splits "host:port" or "[v6]:port"; a bare or bracketed IPv6 address has no port.
 func cutPort(s string) (host, port string, ok bool) {
+	if rest, found := strings.CutPrefix(s, "["); found {
+		addr, after, _ := strings.Cut(rest, "]")
+		port, ok = strings.CutPrefix(after, ":")
+		return addr, port, ok
+	}
 	i := strings.LastIndexByte(s, ':')
-	if i < 0 || (strings.Count(s, ":") > 1 && !strings.HasPrefix(s, "[")) {
+	if i < 0 || strings.Count(s, ":") > 1 {
 		return s, "", false
 	}
 	return s[:i], s[i+1:], true
