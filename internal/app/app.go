@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"volley/internal/cli"
+	"volley/internal/clidoc"
 	"volley/internal/engine"
 	"volley/internal/h1"
 	"volley/internal/report"
@@ -44,7 +45,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		_, _ = io.WriteString(stdout, cli.Usage())
 		return ExitOK
 	case cli.CmdVersion:
-		_, _ = fmt.Fprintf(stdout, "volley %s [%s] (wrk-compatible load generator)\n", Version, engine.Poller)
+		_, _ = io.WriteString(stdout, versionText(buildInfo()))
 		return ExitOK
 	case cli.CmdMerge:
 		return runMerge(cfg, stdout, stderr)
@@ -54,6 +55,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return runServe(cfg.Serve, stdout, stderr)
 	case cli.CmdServeHelp:
 		_, _ = io.WriteString(stdout, cli.ServeUsage)
+		return ExitOK
+	case cli.CmdCompletion:
+		script, err := clidoc.Completion(cfg.Shell)
+		if err == nil {
+			_, err = io.WriteString(stdout, script)
+		}
+		if err != nil {
+			warn(stderr, "volley: completion: "+err.Error())
+			return ExitUsage
+		}
 		return ExitOK
 	case cli.CmdDemo:
 		srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
@@ -121,7 +132,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		scriptOut := &report.SafeWriter{W: text}
 		defer scriptOut.Flush() //nolint:errcheck // nothing better to do if stdout is gone
 		if sm, err = loadScript(cfg, scriptOut); err != nil {
-			warn(stderr, err.Error())
+			warn(stderr, loadError(err))
 			return ExitUsage
 		}
 		defer sm.Close()
@@ -144,7 +155,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 
 	run := report.Run{URL: bannerURL(cfg, origins), Threads: cfg.Threads, Connections: cfg.Connections,
-		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
+		Duration: cfg.Duration, Requests: cfg.Requests, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
 	ecfg.StartAt = cfg.StartAt
 	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())
@@ -164,6 +175,12 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
+	if res.ScriptErr != nil {
+		// A script that fails ends the run with its one line: the run it cut short is no
+		// result to report or to write (and is all zeros when it failed at the first request).
+		warn(stderr, res.ScriptErr.Error())
+		return ExitUsage
+	}
 	run.Lag = res.Lag
 	warnLate(cfg, res.Late, stderr)
 	if res.Connections == 0 && res.Errors.Connect > 0 && ctx.Err() == nil {
@@ -179,10 +196,6 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	rc.Shard, rc.LateStart = shardName(cfg), res.Late
 	if err := outs.write(rc, res.Result); err != nil {
 		warn(stderr, "volley: "+err.Error())
-		return ExitUsage
-	}
-	if res.ScriptErr != nil {
-		warn(stderr, res.ScriptErr.Error())
 		return ExitUsage
 	}
 	if sm != nil {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"io"
 	"strconv"
 
@@ -35,6 +36,16 @@ func loadScript(cfg *cli.Config, stdout io.Writer) (*script.Main, error) {
 		MemoryLimit: cfg.ScriptMemory,
 		Stdout:      stdout,
 	})
+}
+
+// loadError is the line for a script that did not load: the script's own failures read
+// "script.lua:12: message", as wrk prints them; a script or --allow-read root that cannot be
+// read is the invocation's fault, and says so as every other invocation error does.
+func loadError(err error) string {
+	if se := (*script.Error)(nil); errors.As(err, &se) && se.Kind == script.ErrPermission {
+		return "volley: " + se.Msg
+	}
+	return err.Error()
 }
 
 // scriptThreads creates the threads' states, calls setup(thread) for each and then init. Each

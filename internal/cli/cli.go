@@ -13,22 +13,23 @@ import (
 type Command int
 
 const (
-	CmdRun       Command = iota // benchmark Config.Target
-	CmdHelp                     // print Usage() and exit 0
-	CmdVersion                  // print the version and exit 0
-	CmdDemo                     // start the built-in target and benchmark it; Config.Target is nil
-	CmdMerge                    // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
-	CmdKubeJob                  // print the Kubernetes Job for Config.Kube
-	CmdServe                    // run the built-in target alone (Config.Serve)
-	CmdServeHelp                // print ServeUsage and exit 0
+	CmdRun        Command = iota // benchmark Config.Target
+	CmdHelp                      // print Usage() and exit 0
+	CmdVersion                   // print the version and exit 0
+	CmdDemo                      // start the built-in target and benchmark it; Config.Target is nil
+	CmdMerge                     // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
+	CmdKubeJob                   // print the Kubernetes Job for Config.Kube
+	CmdCompletion                // print the completion script for the shell Config.Shell
+	CmdServe                     // run the built-in target alone (Config.Serve)
+	CmdServeHelp                 // print ServeUsage and exit 0
 )
 
 // Config is a validated run. Nothing in it needs checking again.
 type Config struct {
 	Target               *target.Target // nil for CmdDemo: the caller starts the built-in target
 	Threads, Connections int
-	Duration, Timeout    time.Duration
-	Headers              []Header // in order given; a "Host" header replaces the default (the engine does that)
+	Duration, Timeout    time.Duration // Duration 0: -n without -d, no deadline
+	Headers              []Header      // in order given; a "Host" header replaces the default (the engine does that)
 	Latency              bool
 	Script               string   // path of the Lua script, "" for none
 	ScriptArgs           []string // positionals after the URL; init(args) gets the URL as args[0], then these
@@ -59,6 +60,8 @@ type Config struct {
 
 	Kube  *KubeJob // CmdKubeJob
 	Serve *Serve   // CmdServe
+
+	Shell string // CmdCompletion: one of Shells
 
 	Request
 	Reach

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -141,6 +142,34 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.BoolVar(&v.noResumption, "no-session-resumption", false, "")
 	fs.StringVar(&v.proxy, "proxy", "", "")
 	return fs
+}
+
+// singleValued makes every flag of fs that takes one value refuse a second one: with
+// "--json a.json --json b.json" one of the two would be ignored in silence. Switches may repeat
+// (-L -L says the same twice), and so may the flags that collect values (-H, --fail-on, ...).
+func singleValued(fs *pflag.FlagSet) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if defByLong(f.Name).argument && !strings.HasSuffix(f.Value.Type(), "Array") {
+			f.Value = &once{Value: f.Value}
+		}
+	})
+}
+
+// errRepeated is once's refusal, told apart in flagError.
+var errRepeated = errors.New("given more than once")
+
+// once is a flag value that may be set once.
+type once struct {
+	pflag.Value
+	set bool
+}
+
+func (o *once) Set(v string) error {
+	if o.set {
+		return errRepeated
+	}
+	o.set = true
+	return o.Value.Set(v)
 }
 
 type discard struct{}

@@ -22,6 +22,9 @@ import (
 // over any other error. Every error is a *UsageError.
 func Parse(args []string) (*Config, Command, error) {
 	cmd, defaults := CmdRun, runDefaults
+	if len(args) > 0 && args[0] == "completion" {
+		return parseCompletion(args[1:])
+	}
 	if len(args) > 0 && args[0] == "kube-job" {
 		if slices.Contains(args[1:], "-h") || slices.Contains(args[1:], "--help") {
 			return nil, CmdHelp, nil
@@ -56,6 +59,7 @@ func Parse(args []string) (*Config, Command, error) {
 	}
 	var v rawFlags
 	fs := newFlagSet(&v, defaults)
+	singleValued(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, cmd, flagError(err)
 	}
@@ -119,6 +123,17 @@ func runTargets(cfg *Config, positional []string) error {
 // MaxURLs bounds the URLs on a command line.
 const MaxURLs = 1000
 
+// parseCompletion reads "volley completion SHELL".
+func parseCompletion(args []string) (*Config, Command, error) {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		return nil, CmdHelp, nil
+	}
+	if len(args) != 1 || !slices.Contains(Shells, args[0]) {
+		return nil, CmdCompletion, usageErrorf("completion needs one shell: " + strings.Join(Shells, ", ") + " (usage: volley completion bash)")
+	}
+	return &Config{Shell: args[0]}, CmdCompletion, nil
+}
+
 // flagError rewrites pflag's errors as one-line, escaped messages.
 func flagError(err error) *UsageError {
 	var notExist *pflag.NotExistError
@@ -137,6 +152,8 @@ func flagError(err error) *UsageError {
 		return usageErrorf("unknown flag " + quote("--"+name))
 	case errors.As(err, &needsValue):
 		return usageErrorf(displayName(needsValue.GetFlag().Name) + " needs a value")
+	case errors.As(err, &invalid) && errors.Is(err, errRepeated):
+		return usageErrorf(displayName(invalid.GetFlag().Name) + ": " + errRepeated.Error() + " (it takes one value)")
 	case errors.As(err, &invalid):
 		return usageErrorf("invalid " + displayName(invalid.GetFlag().Name) + " " + quote(invalid.GetValue()) + ": takes no value (or true/false)")
 	case errors.As(err, &syntax):
@@ -212,7 +229,7 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		}
 		cfg.Requests = uint64(n) //nolint:gosec // G115: n is in [MinRequests, MaxRequests], checked just above
 		if !fs.Changed("duration") {
-			cfg.Duration = MaxDuration // -n alone: run until the requests are done
+			cfg.Duration = 0 // -n alone: no deadline; the run ends when the requests are done
 		}
 	}
 	if len(v.allowRead) > MaxAllowRead {

@@ -11,8 +11,8 @@ func TestRateRequestsAndScriptFlags(t *testing.T) {
 	if cfg.Rate != 2000 || !cfg.Uncorrected || !cfg.Latency || cfg.Requests != 1_000_000 {
 		t.Errorf("rate %v, -U %v, latency %v, requests %d", cfg.Rate, cfg.Uncorrected, cfg.Latency, cfg.Requests)
 	}
-	if cfg.Duration != MaxDuration {
-		t.Errorf("-n without -d runs until done, got duration %v", cfg.Duration)
+	if cfg.Duration != 0 {
+		t.Errorf("-n without -d has no duration (runs until done), got %v", cfg.Duration)
 	}
 	if len(cfg.AllowRead) != 2 || cfg.AllowRead[1] != "./data" {
 		t.Errorf("allow-read %q", cfg.AllowRead)

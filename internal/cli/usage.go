@@ -13,6 +13,7 @@ const usageText = `Usage: volley <options> <url> [script args...]
        volley merge [output options] <result.json>...
        volley kube-job --image IMG --shards N [--name NAME] [--namespace NS]
                        [--start-at T] [--cpu C] [--memory M] [-s FILE] <options> <url>
+       volley completion bash|zsh|fish
   Options:
     -c, --connections      <N>  Connections to keep open (10)
     -d, --duration         <T>  Duration of test (10s)
@@ -32,7 +33,8 @@ const usageText = `Usage: volley <options> <url> [script args...]
     -R, --rate             <N>  Requests/sec over all connections: constant-rate
                                 mode, latency corrected for coordinated omission
     -U, --u_latency             Also print uncorrected latency (with -R)
-    -n, --requests         <N>  Stop after exactly N requests
+    -n, --requests         <N>  Run exactly N requests (-d then caps the time);
+                                gives up after 5 x timeout without progress
 
         --allow-read       <P>  Let scripts read files under path P (repeatable)
         --script-timeout   <T>  CPU time per request/response/delay call (100ms)
@@ -64,8 +66,7 @@ const usageText = `Usage: volley <options> <url> [script args...]
         --cert             <F>  Client certificate, PEM (with --key): mTLS
         --key              <F>  The client certificate's private key, PEM
         --tls-min          <V>  Lowest TLS version: 1.2 (default) or 1.3
-        --no-session-resumption
-                                A full TLS handshake on every connection
+    --no-session-resumption     A full TLS handshake on every connection
 
   Numeric arguments may include a SI unit (1k, 1M, 1G)
   Time arguments may include a time unit (2s, 2m, 2h, 100ms, 50us);
@@ -80,6 +81,7 @@ const usageText = `Usage: volley <options> <url> [script args...]
     output options apply)
   volley kube-job prints a Kubernetes Indexed Job that runs the test as N
     shards started together (see deploy/kubernetes/README.md)
+  volley completion prints a completion script for bash, zsh or fish
   --fail-on metrics: p50 p90 p99 p99.9 pNN mean max min stdev (with a
     time unit), rps, requests, errors non2xx timeouts connect_errors
     read_errors write_errors (a count or a %)

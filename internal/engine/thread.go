@@ -55,6 +55,7 @@ type thread struct {
 	lag       *stats.Histogram // rate mode: µs by which paced sends missed their time (generator lag)
 
 	pubRequests, pubErrors uint64 // what publish last added to Config.Live
+	progressMark           uint64 // responses at the last stall check (watchProgress)
 
 	// TLS handshakes run on helper goroutines and report here (see tls.go).
 	wakeup   waker // r < 0: none (plain HTTP) or closed
@@ -236,8 +237,10 @@ func (t *thread) startDrain(now int64) {
 }
 
 func (t *thread) sweep(now int64) {
+	connected := false
 	for i := range t.conns {
 		c := &t.conns[i]
+		connected = connected || c.state == stReady || c.state == stDelay
 		switch c.state {
 		case stConnecting:
 			if now-c.opened > t.timeout {
@@ -253,6 +256,7 @@ func (t *thread) sweep(now int64) {
 			}
 		}
 	}
+	t.watchProgress(now, connected)
 }
 
 func (t *thread) failScript(err error) {

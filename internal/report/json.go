@@ -28,8 +28,9 @@ const (
 type RunConfig struct {
 	URL                  string
 	Threads, Connections int
-	Duration, Timeout    time.Duration
-	Rate                 float64 // requests/s asked for in rate mode, 0 otherwise
+	Duration, Timeout    time.Duration // Duration 0: no deadline (-n alone)
+	Requests             uint64        // -n: the requests asked for, 0 for no limit
+	Rate                 float64       // requests/s asked for in rate mode, 0 otherwise
 	Script               string
 	HeaderNames          []string
 	Runs                 int // results merged into this one: 1 for a run
@@ -49,7 +50,7 @@ type Document struct {
 // latency, the uncorrected distribution of rate mode is shown too.
 func (d *Document) Run(latency bool) Run {
 	c := &d.Config
-	return Run{URL: c.URL, Threads: c.Threads, Connections: c.Connections, Duration: c.Duration, Latency: latency,
+	return Run{URL: c.URL, Threads: c.Threads, Connections: c.Connections, Duration: c.Duration, Requests: c.Requests, Latency: latency,
 		Rate: c.Rate, Uncorrected: latency && d.Result.Uncorrected != nil}
 }
 
@@ -101,6 +102,7 @@ type (
 		Threads     int      `json:"threads"`
 		Connections int      `json:"connections"`
 		DurationS   float64  `json:"duration_s"`
+		Requests    uint64   `json:"request_limit"`
 		TimeoutS    float64  `json:"timeout_s"`
 		Rate        float64  `json:"rate"`
 		Script      string   `json:"script"`
@@ -153,7 +155,7 @@ func WriteJSON(w io.Writer, d *Document) error {
 		Schema: Schema, SchemaVersion: SchemaVersion, Version: d.Version,
 		Config: jsonConfig{
 			URL: c.URL, Threads: c.Threads, Connections: c.Connections,
-			DurationS: c.Duration.Seconds(), TimeoutS: c.Timeout.Seconds(), Rate: c.Rate,
+			DurationS: c.Duration.Seconds(), Requests: c.Requests, TimeoutS: c.Timeout.Seconds(), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: max(c.Runs, 1),
 			Shard: c.Shard, LateStartUs: c.LateStart.Microseconds(),
 		},
@@ -379,7 +381,7 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 		Version: doc.Version,
 		Config: RunConfig{
 			URL: c.URL, Threads: c.Threads, Connections: c.Connections,
-			Duration: seconds(c.DurationS), Timeout: seconds(c.TimeoutS), Rate: c.Rate,
+			Duration: seconds(c.DurationS), Requests: c.Requests, Timeout: seconds(c.TimeoutS), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: c.Runs,
 			Shard: c.Shard, LateStart: time.Duration(c.LateStartUs) * time.Microsecond,
 		},

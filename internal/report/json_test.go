@@ -149,6 +149,7 @@ type (
 		Threads     int      `json:"threads"`
 		Connections int      `json:"connections"`
 		DurationS   float64  `json:"duration_s"`
+		Requests    uint64   `json:"request_limit"`
 		TimeoutS    float64  `json:"timeout_s"`
 		Rate        float64  `json:"rate"`
 		Script      string   `json:"script"`
@@ -187,7 +188,7 @@ type (
 // required lists, per object, the keys every document has (values may be null).
 var required = map[string][]string{
 	"":          {"schema", "schema_version", "volley_version", "config", "start", "elapsed_us", "requests", "in_flight", "bytes", "requests_per_sec", "bytes_per_sec", "errors", "status_codes", "latency", "latency_uncorrected", "thread_rate", "series", "connections", "origins"},
-	"config":    {"url", "threads", "connections", "duration_s", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us"},
+	"config":    {"url", "threads", "connections", "duration_s", "request_limit", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us"},
 	"errors":    {"connect", "read", "write", "timeout", "protocol", "non2xx", "reasons"},
 	"latency":   {"unit", "count", "min", "max", "mean", "stdev", "percentiles", "sum", "sumsq", "hdr"},
 	"series":    {"interval_s", "points"},

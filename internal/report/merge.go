@@ -92,7 +92,7 @@ func readFile(path string) (*Document, error) {
 }
 
 // Merge merges documents into the first; it returns docs[0]. The merged
-// configuration is the runs' together: threads, connections and rate add,
+// configuration is the runs' together: threads, connections, rate and -n add,
 // duration and timeout are the longest, the URLs, scripts and header names
 // are those of any run (distinct URLs are listed, comma-separated).
 func Merge(docs []*Document) *Document {
@@ -106,6 +106,7 @@ func Merge(docs []*Document) *Document {
 		c.Threads += o.Threads
 		c.Connections += o.Connections
 		c.Rate += o.Rate
+		c.Requests += o.Requests
 		c.Duration = max(c.Duration, o.Duration)
 		c.Timeout = max(c.Timeout, o.Timeout)
 		c.Runs += max(o.Runs, 1)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,8 +18,9 @@ type Run struct {
 	URL         string // as the user gave it; printed escaped
 	Threads     int
 	Connections int
-	Duration    time.Duration
-	Latency     bool // print the latency distribution (--latency)
+	Duration    time.Duration // 0: no deadline (-n alone)
+	Requests    uint64        // -n, 0 for none
+	Latency     bool          // print the latency distribution (--latency)
 
 	// Rate mode (-R): the requested rate, whether to print the uncorrected distribution too
 	// (-U), and the generator's send lag, which says whether volley kept its schedule.
@@ -33,13 +35,23 @@ var latencyPercentiles = []float64{50, 75, 90, 99}
 // maxReasons is how many error reasons the report lists.
 const maxReasons = 5
 
-// WriteBanner writes wrk's first two lines:
+// WriteBanner writes wrk's first two lines, and says what ends the run when -n does:
 //
 //	Running 10s test @ http://127.0.0.1:8080/
 //	  2 threads and 10 connections
+//
+//	Running 5000 requests @ http://127.0.0.1:8080/               (-n 5000)
+//	Running 5000 requests, for at most 10s @ http://127.0.0.1:8080/  (-n 5000 -d 10s)
 func WriteBanner(w io.Writer, run Run) error {
-	_, err := fmt.Fprintf(w, "Running %s test @ %s\n  %d threads and %d connections\n",
-		FormatDuration(run.Duration), Escape(run.URL), run.Threads, run.Connections)
+	what := FormatDuration(run.Duration) + " test"
+	if run.Requests > 0 {
+		what = strconv.FormatUint(run.Requests, 10) + " requests"
+		if run.Duration > 0 {
+			what += ", for at most " + FormatDuration(run.Duration)
+		}
+	}
+	_, err := fmt.Fprintf(w, "Running %s @ %s\n  %d threads and %d connections\n",
+		what, Escape(run.URL), run.Threads, run.Connections)
 	return err
 }
 

@@ -127,6 +127,22 @@ func (s *state) flush() {
 	}
 }
 
+// flushLines writes out the complete lines in the buffer, after each hook call: what a script
+// prints shows as it happens, as wrk's print does on a terminal (C's stdio is line-buffered
+// there), while a hook that printed nothing costs one length check.
+func (s *state) flushLines() {
+	if len(s.out) == 0 {
+		return
+	}
+	i := bytes.LastIndexByte(s.out, '\n')
+	if i < 0 {
+		s.flushIfLarge()
+		return
+	}
+	s.m.out.write(s.out[:i+1])
+	s.out = append(s.out[:0], s.out[i+1:]...)
+}
+
 func (s *state) flushIfLarge() {
 	if len(s.out) >= flushAt {
 		s.flush()
@@ -194,12 +210,12 @@ func Load(o Options) (*Main, error) {
 func readSource(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, newError(ErrPermission, path+": "+pathError(err))
+		return nil, newError(ErrPermission, "-s/--script "+path+": "+pathError(err))
 	}
 	defer func() { _ = f.Close() }() // opened read-only: a failed close loses nothing
 	src, err := io.ReadAll(io.LimitReader(f, maxSourceSize+1))
 	if err != nil {
-		return nil, newError(ErrPermission, path+": "+pathError(err))
+		return nil, newError(ErrPermission, "-s/--script "+path+": "+pathError(err))
 	}
 	if len(src) > maxSourceSize {
 		return nil, newError(ErrScript, path+": script is larger than "+mib(maxSourceSize))

@@ -183,6 +183,7 @@ func (t *Thread) Request() ([]byte, []bool, error) {
 	if err := s.pcall("request()", t.m.opts.HookTimeout, 0, 1); err != nil {
 		return nil, nil, err
 	}
+	s.flushLines()
 	v := L.Get(-1)
 	L.Pop(1)
 	str, ok := v.(lua.LString)
@@ -253,7 +254,7 @@ func (t *Thread) Response(status int, headers []h1.Field, body []byte) error {
 	if err := s.pcall("response()", t.m.opts.HookTimeout, 3, 0); err != nil {
 		return err
 	}
-	s.flushIfLarge()
+	s.flushLines()
 	return nil
 }
 
@@ -271,6 +272,7 @@ func (t *Thread) Delay() (time.Duration, error) {
 	if err := s.pcall("delay()", t.m.opts.HookTimeout, 0, 1); err != nil {
 		return 0, err
 	}
+	s.flushLines()
 	v := L.Get(-1)
 	L.Pop(1)
 	var ms float64
