@@ -22,7 +22,7 @@ import (
 func runServe(s *cli.Serve, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := testserver.Options{Addr: s.Addr, AnyAddress: true}
+	opts := testserver.Options{Addr: s.Addr, AnyAddress: true, Unix: s.Unix}
 	var files *testserver.TLSFiles
 	if s.TLS {
 		dir := s.TLSDir

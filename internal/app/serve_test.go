@@ -88,6 +88,7 @@ func TestServeFlags(t *testing.T) {
 		{"serve --mtls", "volley: serve: --mtls and --tls-dir go with --tls"},
 		{"serve http://x/", `volley: serve takes no arguments, got "http://x/"`},
 		{"serve --bogus", "volley: serve: unknown flag: --bogus"},
+		{"serve --addr 127.0.0.1:1 --unix-socket /tmp/x", "volley: serve: --addr and --unix-socket: listen on one"},
 	} {
 		code, _, errs := runApp(strings.Fields(tt.args)...)
 		if code != 1 || strings.TrimSpace(errs) != tt.want {
@@ -97,4 +98,25 @@ func TestServeFlags(t *testing.T) {
 	if code, out, _ := runApp("serve", "-h"); code != 0 || !strings.Contains(out, "/echo ") || !strings.Contains(out, "--addr") {
 		t.Errorf("serve -h: exit %d\n%s", code, out)
 	}
+}
+
+func TestServeUnixSocket(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "serve.sock")
+	cmd := exec.Command(buildBinary(t), "serve", "--unix-socket", sock)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "volley serve: listening on unix:"+sock+" (SIGINT or SIGTERM stops it; volley serve -h lists the routes)\n" {
+		t.Fatalf("serve said %q, %v", line, err)
+	}
+	code, out2, errs := runApp("-t1", "-c2", "-d200ms", "--unix-socket", sock, "--fail-on", "non2xx==0", "http://localhost/hello")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out2, errs)
+	}
+	stopServe(t, cmd, syscall.SIGTERM)
 }

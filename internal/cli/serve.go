@@ -13,6 +13,7 @@ type Serve struct {
 	TLS      bool   // HTTPS with a certificate from a CA made at start (TLSDir)
 	MTLS     bool   // and ask for a client certificate from that CA
 	TLSDir   string // where the CA and certificates go; "" for a new temporary directory
+	Unix     string // listen on this Unix socket instead of Addr
 	Loopback bool   // Addr's host is a loopback address or localhost
 }
 
@@ -20,19 +21,20 @@ type Serve struct {
 const DefaultServeAddr = "127.0.0.1:8080"
 
 // ServeUsage is "volley serve -h": the flags and the routes.
-const ServeUsage = `Usage: volley serve [--addr HOST:PORT] [--tls [--mtls] [--tls-dir DIR]]
+const ServeUsage = `Usage: volley serve [--addr HOST:PORT | --unix-socket PATH] [--tls [--mtls] [--tls-dir DIR]]
   The built-in target on its own, to try scripts, targets files and
   --fail-on thresholds against. It runs until SIGINT or SIGTERM.
   Options:
-        --addr      <A>  Listen on A (127.0.0.1:8080); a host that is not
-                         loopback (0.0.0.0, a LAN address) exposes it to
-                         other machines
-        --tls            HTTPS, with a CA made at start: trust its ca.pem
-                         (--cacert) or use -k
-        --mtls           Also require a client certificate from that CA
-                         (client.pem and client.key: --cert, --key)
-        --tls-dir   <D>  Write ca.pem, server.pem/key, client.pem/key in D
-                         (default: a new temporary directory, printed)
+        --addr        <A>  Listen on A (127.0.0.1:8080); a host that is
+                           not loopback (0.0.0.0, a LAN address) exposes
+                           it to other machines
+        --unix-socket <P>  Listen on the Unix socket P instead
+        --tls              HTTPS, with a CA made at start: trust its
+                           ca.pem (--cacert) or use -k
+        --mtls             Also require a client certificate from that
+                           CA (client.pem, client.key: --cert, --key)
+        --tls-dir     <D>  Write ca.pem, server.pem/.key, client.pem/.key
+                           in D (default: a new temporary directory)
   Routes (any method; HEAD gets the headers only):
     /, /hello        "hello\n"
     /bytes/N         N bytes (0 to 64 MiB)
@@ -56,6 +58,7 @@ func parseServe(args []string) (*Config, Command, error) {
 	fs.BoolVar(&s.TLS, "tls", false, "")
 	fs.BoolVar(&s.MTLS, "mtls", false, "")
 	fs.StringVar(&s.TLSDir, "tls-dir", "", "")
+	fs.StringVar(&s.Unix, "unix-socket", "", "")
 	fs.BoolVarP(&help, "help", "h", false, "")
 	if err := fs.Parse(args); err != nil {
 		if help {
@@ -75,6 +78,15 @@ func parseServe(args []string) (*Config, Command, error) {
 	}
 	ip := net.ParseIP(host)
 	s.Loopback = host == "localhost" || ip != nil && ip.IsLoopback()
+	if fs.Changed("unix-socket") {
+		if fs.Changed("addr") {
+			return nil, CmdServe, usageErrorf("serve: --addr and --unix-socket: listen on one")
+		}
+		if s.Unix == "" || strings.IndexByte(s.Unix, 0) >= 0 || len(s.Unix) > 107 {
+			return nil, CmdServe, invalidFlag("unix-socket", s.Unix, "not a socket path (at most 107 bytes)")
+		}
+		s.Loopback = true
+	}
 	if (s.MTLS || fs.Changed("tls-dir")) && !s.TLS {
 		return nil, CmdServe, usageErrorf("serve: --mtls and --tls-dir go with --tls")
 	}

@@ -55,6 +55,8 @@ type Options struct {
 	AnyAddress bool
 	// TLS, when set, serves HTTPS with it.
 	TLS *tls.Config
+	// Unix, when set, listens on this Unix domain socket path instead of Addr.
+	Unix string
 }
 
 // Server is a running test server. Its methods are safe for concurrent use.
@@ -90,7 +92,7 @@ func Start(o Options) (*Server, error) {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}
-	if err := checkLoopback(o.Addr); err != nil && !o.AnyAddress {
+	if err := checkLoopback(o.Addr); err != nil && !o.AnyAddress && o.Unix == "" {
 		return nil, err
 	}
 	if o.Delay < 0 || o.Delay > maxDelay {
@@ -99,11 +101,15 @@ func Start(o Options) (*Server, error) {
 	if o.CloseEvery < 0 {
 		return nil, fmt.Errorf("testserver: CloseEvery %d is negative", o.CloseEvery)
 	}
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("testserver: cannot listen on %s: %w", o.Addr, err)
+	network, addr := "tcp", o.Addr
+	if o.Unix != "" {
+		network, addr = "unix", o.Unix
 	}
-	if a, ok := ln.Addr().(*net.TCPAddr); !o.AnyAddress && (!ok || !a.IP.IsLoopback()) {
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("testserver: cannot listen on %s: %w", addr, err)
+	}
+	if a, ok := ln.Addr().(*net.TCPAddr); !o.AnyAddress && o.Unix == "" && (!ok || !a.IP.IsLoopback()) {
 		ln.Close()
 		return nil, fmt.Errorf("testserver: %s resolved to %s, which is not a loopback address", o.Addr, ln.Addr())
 	}
@@ -204,6 +210,9 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:41234.
 func (s *Server) URL() string {
+	if s.opts.Unix != "" {
+		return "unix:" + s.opts.Unix
+	}
 	if s.opts.TLS != nil {
 		return "https://" + s.Addr()
 	}
