@@ -62,12 +62,13 @@ func loadTargets(cfg *cli.Config, stdin io.Reader) ([]targets.Target, error) {
 }
 
 // readBodyFile reads --body-file once, whole and bounded: every request sends it from memory.
+// The user named the file, so unlike a targets file's @body it may be anywhere.
 func readBodyFile(path string) ([]byte, error) {
-	root, err := os.OpenRoot(filepath.Dir(path))
+	f, err := os.Open(path)
 	if err == nil {
-		defer root.Close()
+		defer f.Close()
 		var b []byte
-		if b, err = targets.ReadFile(root, filepath.Base(path), targets.MaxBodyBytes); err == nil {
+		if b, err = targets.ReadLimited(f, targets.MaxBodyBytes); err == nil {
 			return b, nil
 		}
 	}

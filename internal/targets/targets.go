@@ -202,6 +202,11 @@ func ReadFile(root *os.Root, path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%v (body files are read under %s)", err, target.Quote(root.Name()))
 	}
 	defer f.Close()
+	return ReadLimited(f, limit)
+}
+
+// ReadLimited reads an open regular file whole, at most limit bytes.
+func ReadLimited(f *os.File, limit int64) ([]byte, error) {
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
