@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -105,9 +106,6 @@ func reachOrigins(ctx context.Context, cfg *cli.Config, origins []*origin, geten
 		if cfg.UnixSocket != "" {
 			o.ep.Unix = cfg.UnixSocket
 			o.via = " through the socket " + report.Escape(cfg.UnixSocket)
-			if err := probe(ctx, cfg, o); err != nil {
-				return err
-			}
 			continue
 		}
 		proxy, via, err := proxyFor(cfg, u, getenv)
@@ -137,8 +135,25 @@ func reachOrigins(ctx context.Context, cfg *cli.Config, origins []*origin, geten
 			}
 			host, port = proxy.Host, proxy.Port
 		}
-		if err := pickAddress(ctx, cfg, o, host, port); err != nil {
-			return err
+		o.dialHost, o.dialPort = host, port
+	}
+	// The origins are probed at once: a run with many https servers must not start one
+	// handshake after another.
+	errs := make([]error, len(origins))
+	var wg sync.WaitGroup
+	for i, o := range origins {
+		wg.Go(func() {
+			if o.ep.Unix != "" {
+				errs[i] = probe(ctx, cfg, o)
+			} else {
+				errs[i] = pickAddress(ctx, cfg, o)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err // the first origin's, in the order the URLs name them
 		}
 	}
 	return nil
@@ -164,12 +179,12 @@ func proxyFor(cfg *cli.Config, u *target.Target, getenv func(string) string) (*t
 	return p, via, nil
 }
 
-// pickAddress resolves host and, like wrk, uses the first address to which a connection can be
-// set up.
-func pickAddress(ctx context.Context, cfg *cli.Config, o *origin, host string, port int) error {
+// pickAddress resolves the origin's dial host and, like wrk, uses the first address to which a
+// connection can be set up.
+func pickAddress(ctx context.Context, cfg *cli.Config, o *origin) error {
 	rctx, cancel := context.WithTimeout(ctx, max(cfg.Timeout, 5*time.Second))
 	defer cancel()
-	addrs, err := (&target.Target{Host: host, Port: port}).Resolve(rctx)
+	addrs, err := (&target.Target{Host: o.dialHost, Port: o.dialPort}).Resolve(rctx)
 	if err != nil {
 		return err
 	}

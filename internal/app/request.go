@@ -32,6 +32,8 @@ type origin struct {
 	absolute  bool
 	proxyAuth string
 	via       string // how it is reached, for messages: "" or " through the proxy …"
+	dialHost  string // what connections dial: the origin, a --connect-to address or a proxy
+	dialPort  int
 }
 
 // maxOrigins bounds the servers of one run: each costs a histogram per thread.

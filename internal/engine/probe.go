@@ -46,19 +46,29 @@ func Probe(ctx context.Context, ep *Endpoint, timeout time.Duration) error {
 	if ep.TLS != nil {
 		cfg := ep.TLS.Clone()
 		cfg.ClientSessionCache = nil // the run's own handshakes start from scratch
+		asked, certs := false, cfg.Certificates
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			asked = true // the server wants a client certificate
+			if len(certs) > 0 {
+				return &certs[0], nil
+			}
+			return &tls.Certificate{}, nil
+		}
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return &SetupError{"tls", err}
 		}
-		if err := awaitRejection(tc); err != nil {
-			return &SetupError{"tls", err}
+		if asked {
+			if err := awaitRejection(tc); err != nil {
+				return &SetupError{"tls", err}
+			}
 		}
 	}
 	return nil
 }
 
-// rejectionWait is how long Probe listens after a TLS 1.3 handshake for the server's verdict
-// on the client's certificate.
+// rejectionWait is how long Probe listens, after a TLS 1.3 handshake in which the server asked
+// for a client certificate, for the server's verdict on it.
 const rejectionWait = 200 * time.Millisecond
 
 // awaitRejection catches what a TLS 1.3 handshake cannot: the client's handshake ends before
