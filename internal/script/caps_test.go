@@ -290,6 +290,7 @@ func TestJSONModules(t *testing.T) {
 		{`require("json"):encode({1})`, "[1]"},
 		{`require("cjson").encode(1e100), require("cjson").encode(3), require("cjson").encode(-0.5)`, "1e+100\t3\t-0.5"},
 		{`require("cjson") == require("cjson"), require("cjson") ~= require("cjson.safe")`, "true\ttrue"},
+		{`require("cjson.safe").decode("[null]")[1] == require("cjson").null, tostring(require("dkjson").null)`, "true\tnull"},
 	})
 	for _, c := range [][2]string{
 		{`require("cjson").decode("[1,2] x")`, "cjson.decode: unexpected text after the JSON value at byte 6"},
