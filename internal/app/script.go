@@ -4,11 +4,14 @@ import (
 	"errors"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"volley/internal/cli"
 	"volley/internal/engine"
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
+	"volley/internal/report"
 	"volley/internal/script"
 	"volley/internal/stats"
 )
@@ -18,7 +21,7 @@ import (
 // threads' addresses and static requests come from their states.
 // loadScript compiles and runs the script in the main state: before the target is
 // resolved, so that a broken script is reported as such, as wrk does.
-func loadScript(cfg *cli.Config, stdout, stderr io.Writer) (*script.Main, error) {
+func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout, stderr io.Writer) (*script.Main, error) {
 	t := cfg.Target
 	port := ""
 	if t.PortGiven {
@@ -40,6 +43,9 @@ func loadScript(cfg *cli.Config, stdout, stderr io.Writer) (*script.Main, error)
 		MemoryLimit: cfg.ScriptMemory,
 		Stdout:      stdout,
 		Stderr:      stderr,
+		Net:         policy,
+
+		MaxRequestBytes: cfg.MaxRequestBytes,
 	})
 }
 
@@ -51,6 +57,25 @@ func loadError(err error) string {
 		return "volley: " + se.Msg
 	}
 	return err.Error()
+}
+
+// otherAddresses are the addresses besides the target's that threads load, in thread order,
+// with how many threads load each: what a script's thread.addr chose, within --allow-net.
+func otherAddresses(threads []engine.Thread, policy *netpolicy.Policy) []report.OtherAddress {
+	var others []report.OtherAddress
+	for _, th := range threads {
+		if policy.IsTarget(th.Addr) {
+			continue
+		}
+		addr := th.Addr.String()
+		i := slices.IndexFunc(others, func(o report.OtherAddress) bool { return o.Address == addr })
+		if i < 0 {
+			others = append(others, report.OtherAddress{Address: addr})
+			i = len(others) - 1
+		}
+		others[i].Threads++
+	}
+	return others
 }
 
 // scriptThreads creates the threads' states, calls setup(thread) for each and then init.

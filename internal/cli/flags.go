@@ -45,6 +45,8 @@ var flagDefs = []flagDef{
 	{0, "shard", true},
 	{0, "shards", true},
 	{0, "start-at", true},
+	{0, "allow-net", true},
+	{0, "max-request-bytes", true},
 }
 
 // mergeFlags are the flags that apply to "volley merge"; the others are
@@ -69,7 +71,8 @@ type rawFlags struct {
 	rate, requests, scriptTimeout, scriptMemory     string
 	json, html, hdrLog                              string
 	shard, shards, startAt                          string
-	headers, allowRead, failOn                      []string
+	maxRequestBytes                                 string
+	headers, allowRead, allowNet, failOn            []string
 	allowWrite, allowEnv                            []string
 	maxWriteBytes                                   string
 	latency, insecure, version, help, uLatency      bool
@@ -78,8 +81,8 @@ type rawFlags struct {
 
 // defaults for a run and for "volley demo".
 var (
-	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxWriteBytes: "1G"}
-	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxWriteBytes: "1G"}
+	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M", maxWriteBytes: "1G"}
+	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M", maxWriteBytes: "1G"}
 )
 
 func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
@@ -118,6 +121,8 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringVar(&v.hdrLog, "hdr-log", "", "")
 	fs.StringArrayVar(&v.failOn, "fail-on", nil, "")
 	fs.BoolVar(&v.quiet, "quiet", false, "")
+	fs.StringArrayVar(&v.allowNet, "allow-net", nil, "")
+	fs.StringVar(&v.maxRequestBytes, "max-request-bytes", defaults.maxRequestBytes, "")
 	return fs
 }
 

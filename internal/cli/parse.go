@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"volley/internal/netpolicy"
 	"volley/internal/target"
 	"volley/internal/threshold"
 )
@@ -172,6 +173,9 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	if cfg.MaxHeaders, err = countFlag("max-headers", v.maxHeaders, MinMaxHeaders, MaxMaxHeaders); err != nil {
 		return nil, err
 	}
+	if cfg.MaxRequestBytes, err = boundedFlag("max-request-bytes", v.maxRequestBytes, parseBytes, MinMaxRequestBytes, MaxMaxRequestBytes, "1k (1024)", "1G (1073741824)"); err != nil {
+		return nil, err
+	}
 	if fs.Changed("rate") {
 		r, err := boundedFlag("rate", v.rate, parseCount, MinRate, MaxRate, "1", "1G")
 		if err != nil {
@@ -215,7 +219,7 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	}
 	cfg.ScriptMemory = int64(mem)
 	if cfg.Script == "" {
-		for _, long := range []string{"allow-read", "allow-write", "allow-env", "max-write-bytes", "script-timeout", "script-memory"} {
+		for _, long := range []string{"allow-read", "allow-net", "allow-write", "allow-env", "max-write-bytes", "script-timeout", "script-memory"} {
 			if fs.Changed(long) {
 				return nil, usageErrorf(displayName(long) + " applies to a script, and there is none (-s/--script)")
 			}
@@ -254,6 +258,16 @@ func (v *rawFlags) grants(cfg *Config) error {
 			}
 			*g.to = append(*g.to, p)
 		}
+	}
+	if len(v.allowNet) > MaxAllowRead {
+		return usageErrorf("too many --allow-net flags (" + strconv.Itoa(len(v.allowNet)) + ", at most " + strconv.Itoa(MaxAllowRead) + ")")
+	}
+	for _, s := range v.allowNet {
+		g, err := netpolicy.ParseGrant(s)
+		if err != nil {
+			return invalidFlag("allow-net", s, err.Error()+" (want HOST or HOST:PORT)")
+		}
+		cfg.AllowNet = append(cfg.AllowNet, g)
 	}
 	return nil
 }

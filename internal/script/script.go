@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -44,6 +45,12 @@ type Options struct {
 	AllowEnv   []string // environment variables os.getenv returns: NAME, or PREFIX* (--allow-env)
 	MaxWrite   int64    // bytes all file writes of the run may add together; 0 is DefaultMaxWrite
 	Target     Target
+	// Net is what wrk.lookup, wrk.connect and thread.addr may reach: the target, and what
+	// --allow-net grants. nil grants nothing.
+	Net *netpolicy.Policy
+	// MaxRequestBytes bounds what request() returns and what wrk.format and the wrk table
+	// build (--max-request-bytes); 0 means DefaultMaxRequestBytes.
+	MaxRequestBytes int
 
 	HookTimeout  time.Duration // time limit of one request(), response() or delay() call
 	SetupTimeout time.Duration // time limit of loading the script (the main chunk in every state, setup(), init()) together, and of done()
@@ -54,10 +61,11 @@ type Options struct {
 
 // Defaults for zero Options fields.
 const (
-	DefaultHookTimeout  = 100 * time.Millisecond
-	DefaultSetupTimeout = 10 * time.Second
-	DefaultMemoryLimit  = 256 << 20
-	maxSourceSize       = 16 << 20
+	DefaultHookTimeout     = 100 * time.Millisecond
+	DefaultSetupTimeout    = 10 * time.Second
+	DefaultMemoryLimit     = 256 << 20
+	DefaultMaxRequestBytes = 4 << 20
+	maxSourceSize          = 16 << 20
 )
 
 // setupBudget, as a call's limit, is what is left of SetupTimeout since Load: the main chunk
@@ -179,6 +187,9 @@ func Load(o Options) (*Main, error) {
 	}
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
+	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultMaxRequestBytes
 	}
 	if o.Stderr == nil {
 		o.Stderr = io.Discard

@@ -150,8 +150,7 @@ func (s *Server) accept() {
 			}
 			return
 		}
-		s.connections.Add(1)
-		c := newConn(s, nc)
+		c := newConn(s, nc, s.connections.Add(1))
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
