@@ -460,3 +460,20 @@ func TestConcurrentAppends(t *testing.T) {
 		}
 	}
 }
+
+// TestLostWritesAreReported: a file whose buffered lines cannot be written when the run ends
+// says so on stderr, since the script is no longer there to see the error.
+func TestLostWritesAreReported(t *testing.T) {
+	dir := capsDir(t)
+	m, _, errs, err := loadAt(t, dir, `report = assert(io.open("@/out/report.csv", "w")) report:write("a,b\n")`, writeGrant(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.main.files[0].f.Close(); err != nil { // the write will fail, as on a full disk
+		t.Fatal(err)
+	}
+	m.Close()
+	if want := "volley: " + dir + "/scripts/test.lua: " + dir + "/out/report.csv: file already closed\n"; errs.String() != want {
+		t.Errorf("stderr %q\nwant   %q", errs.String(), want)
+	}
+}
