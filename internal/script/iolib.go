@@ -469,7 +469,10 @@ func (s *state) readable(L *lua.LState, f *luaFile) {
 func (s *state) randomBytes(L *lua.LState, n int) string {
 	s.checkSize(L, n)
 	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (it crashes the program instead)
+	for i := 0; i < n; i += checkEvery {
+		_, _ = rand.Read(b[i:min(i+checkEvery, n)]) // crypto/rand.Read never fails (it crashes the program instead)
+		s.checkAbort()
+	}
 	return string(b)
 }
 

@@ -206,6 +206,9 @@ func (e *jsonEncoder) str(s string) {
 	const hex = "0123456789abcdef"
 	e.out = append(e.out, '"')
 	for i := 0; i < len(s); i++ {
+		if i&(checkEvery-1) == checkEvery-1 {
+			e.s.checkAbort()
+		}
 		switch c := s[i]; {
 		case c == '"' || c == '\\':
 			e.out = append(e.out, '\\', c)
