@@ -66,9 +66,9 @@ func loadTargets(cfg *cli.Config, stdin io.Reader) ([]targets.Target, error) {
 // readBodyFile reads --body-file once, whole and bounded: every request sends it from memory.
 // The user named the file, so unlike a targets file's @body it may be anywhere.
 func readBodyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // G304: the user named this file (--body-file)
 	if err == nil {
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only: nothing to lose
 		var b []byte
 		if b, err = targets.ReadLimited(f, targets.MaxBodyBytes); err == nil {
 			return b, nil
@@ -82,18 +82,18 @@ func readBodyFile(path string) ([]byte, error) {
 func readTargetsFile(name string, stdin io.Reader) ([]targets.Target, error) {
 	r, dir := stdin, "."
 	if name != "-" {
-		f, err := os.Open(name)
+		f, err := os.Open(name) //nolint:gosec // G304: the user named this file (--targets)
 		if err != nil {
 			return nil, fmt.Errorf("--targets %s: %s", report.Escape(name), pathErrText(err))
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only: nothing to lose
 		r, dir = f, filepath.Dir(name)
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--targets %s: %s", report.Escape(name), pathErrText(err))
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }() // read only: nothing to lose
 	return targets.Read(r, name, root)
 }
 
