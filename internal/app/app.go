@@ -16,6 +16,7 @@ import (
 	"volley/internal/clidoc"
 	"volley/internal/engine"
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
 	"volley/internal/report"
 	"volley/internal/script"
 	"volley/internal/target"
@@ -126,18 +127,20 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	// The text report, and what scripts print, go to stderr when JSON takes stdout.
 	text := textOutput(cfg, stdout, stderr)
 
+	// What scripts may reach; the target is resolved through it, once, whoever asks first.
+	policy := netpolicy.New(cfg.Target, cfg.AllowNet)
 	var sm *script.Main
 	if cfg.Script != "" {
 		// What scripts print reaches a terminal escaped, newlines and tabs kept.
 		scriptOut := &report.SafeWriter{W: text}
 		defer scriptOut.Flush() //nolint:errcheck // nothing better to do if stdout is gone
-		if sm, err = loadScript(cfg, scriptOut); err != nil {
+		if sm, err = loadScript(cfg, policy, scriptOut, stderr); err != nil {
 			warn(stderr, loadError(err))
 			return ExitUsage
 		}
 		defer sm.Close()
 	}
-	if err := reachOrigins(ctx, cfg, origins, os.Getenv, sm != nil); err != nil {
+	if err := reachOrigins(ctx, cfg, origins, os.Getenv, sm != nil, policy); err != nil {
 		warn(stderr, "volley: "+err.Error())
 		if errors.As(err, new(usageError)) {
 			return ExitUsage
@@ -156,6 +159,9 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 
 	run := report.Run{URL: bannerURL(cfg, origins), Threads: cfg.Threads, Connections: cfg.Connections,
 		Duration: cfg.Duration, Requests: cfg.Requests, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
+	if sm != nil && origins[0].via == "" { // thread.addr counts only where connections go straight to it
+		run.Others = otherAddresses(ecfg.Origins, policy)
+	}
 	ecfg.StartAt = cfg.StartAt
 	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())
@@ -193,7 +199,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 	_ = report.WriteText(text, run, res.Result)
 	rc := runConfig(cfg)
-	rc.Shard, rc.LateStart = shardName(cfg), res.Late
+	rc.Shard, rc.LateStart, rc.Others = shardName(cfg), res.Late, run.Others
 	if err := outs.write(rc, res.Result); err != nil {
 		warn(stderr, "volley: "+err.Error())
 		return ExitUsage

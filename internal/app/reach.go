@@ -16,6 +16,7 @@ import (
 	"volley/internal/cli"
 	"volley/internal/engine"
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
 	"volley/internal/report"
 	"volley/internal/target"
 )
@@ -92,7 +93,8 @@ func serverName(cfg *cli.Config, u *target.Target) string {
 }
 
 // reachOrigins gives every origin its endpoint and checks that a connection to it can be set up.
-func reachOrigins(ctx context.Context, cfg *cli.Config, origins []*origin, getenv func(string) string, script bool) error {
+// The target's own name is resolved through policy, once, as a script's wrk.lookup sees it.
+func reachOrigins(ctx context.Context, cfg *cli.Config, origins []*origin, getenv func(string) string, script bool, policy *netpolicy.Policy) error {
 	base, err := tlsBase(cfg, origins)
 	if err != nil {
 		return err
@@ -146,7 +148,7 @@ func reachOrigins(ctx context.Context, cfg *cli.Config, origins []*origin, geten
 			if o.ep.Unix != "" {
 				errs[i] = probe(ctx, cfg, o)
 			} else {
-				errs[i] = pickAddress(ctx, cfg, o)
+				errs[i] = pickAddress(ctx, cfg, o, policy)
 			}
 		})
 	}
@@ -181,10 +183,14 @@ func proxyFor(cfg *cli.Config, u *target.Target, getenv func(string) string) (*t
 
 // pickAddress resolves the origin's dial host and, like wrk, uses the first address to which a
 // connection can be set up.
-func pickAddress(ctx context.Context, cfg *cli.Config, o *origin) error {
+func pickAddress(ctx context.Context, cfg *cli.Config, o *origin, policy *netpolicy.Policy) error {
 	rctx, cancel := context.WithTimeout(ctx, max(cfg.Timeout, 5*time.Second))
 	defer cancel()
-	addrs, err := (&target.Target{Host: o.dialHost, Port: o.dialPort}).Resolve(rctx)
+	resolve := (&target.Target{Host: o.dialHost, Port: o.dialPort}).Resolve
+	if o.url == cfg.Target && o.via == "" {
+		resolve = policy.Target
+	}
+	addrs, err := resolve(rctx)
 	if err != nil {
 		return err
 	}

@@ -158,6 +158,9 @@ func (o *origin) payloads(cfg *cli.Config) ([]engine.Payload, error) {
 			}
 			return nil, fmt.Errorf("request for %s: %w", report.Escape(where), err)
 		}
+		if len(data) > cfg.MaxRequestBytes {
+			return nil, fmt.Errorf("the request for %s is %d bytes, more than --max-request-bytes allows (%d)", report.Escape(t.URL.Raw), len(data), cfg.MaxRequestBytes)
+		}
 		out = append(out, engine.Payload{Data: data, Heads: []bool{t.Method == "HEAD"}})
 	}
 	return out, nil

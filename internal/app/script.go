@@ -3,11 +3,14 @@ package app
 import (
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 
 	"volley/internal/cli"
 	"volley/internal/engine"
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
+	"volley/internal/report"
 	"volley/internal/script"
 	"volley/internal/stats"
 )
@@ -17,7 +20,7 @@ import (
 // threads' addresses and static requests come from their states.
 // loadScript compiles and runs the script in the main state: before the target is
 // resolved, so that a broken script is reported as such, as wrk does.
-func loadScript(cfg *cli.Config, stdout io.Writer) (*script.Main, error) {
+func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout, stderr io.Writer) (*script.Main, error) {
 	t := cfg.Target
 	port := ""
 	if t.PortGiven {
@@ -31,10 +34,17 @@ func loadScript(cfg *cli.Config, stdout io.Writer) (*script.Main, error) {
 		Path:        cfg.Script,
 		Args:        append([]string{t.Raw}, cfg.ScriptArgs...),
 		AllowRead:   cfg.AllowRead,
+		AllowWrite:  cfg.AllowWrite,
+		AllowEnv:    cfg.AllowEnv,
+		MaxWrite:    cfg.MaxWriteBytes,
 		Target:      script.Target{Scheme: t.Scheme, Host: t.Host, Port: port, Path: t.RequestURI, Headers: headers, URL: t.Raw},
 		HookTimeout: cfg.ScriptTimeout,
 		MemoryLimit: cfg.ScriptMemory,
 		Stdout:      stdout,
+		Stderr:      stderr,
+		Net:         policy,
+
+		MaxRequestBytes: cfg.MaxRequestBytes,
 	})
 }
 
@@ -46,6 +56,26 @@ func loadError(err error) string {
 		return "volley: " + se.Msg
 	}
 	return err.Error()
+}
+
+// otherAddresses are the addresses besides the target's that threads load, in thread order,
+// with how many threads load each: what a script's thread.addr chose, within --allow-net.
+// A script thread's origin is its own (scriptThreads), so its address is the thread's.
+func otherAddresses(origins []engine.Origin, policy *netpolicy.Policy) []report.OtherAddress {
+	var others []report.OtherAddress
+	for _, o := range origins {
+		if policy.IsTarget(o.Addr) {
+			continue
+		}
+		addr := o.Addr.String()
+		i := slices.IndexFunc(others, func(o report.OtherAddress) bool { return o.Address == addr })
+		if i < 0 {
+			others = append(others, report.OtherAddress{Address: addr})
+			i = len(others) - 1
+		}
+		others[i].Threads++
+	}
+	return others
 }
 
 // scriptThreads creates the threads' states, calls setup(thread) for each and then init. Each

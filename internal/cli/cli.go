@@ -5,6 +5,8 @@ package cli
 import (
 	"time"
 
+	"volley/internal/netpolicy"
+
 	"volley/internal/target"
 	"volley/internal/threshold"
 )
@@ -36,14 +38,19 @@ type Config struct {
 	Insecure             bool
 	MaxHeaderBytes       int // response header block limit
 	MaxHeaders           int // response header count limit
+	MaxRequestBytes      int // largest payload (one or more pipelined requests) volley sends
 
 	Rate        float64 // -R: requests/s over all connections; 0 = as fast as each connection can
 	Uncorrected bool    // -U: also print the uncorrected latency distribution (rate mode)
 	Requests    uint64  // -n: stop after exactly this many requests; 0 = no limit
 
-	AllowRead     []string      // --allow-read: roots under which scripts may read files
-	ScriptTimeout time.Duration // --script-timeout: CPU time per request/response/delay hook call
-	ScriptMemory  int64         // --script-memory: bytes for all of a script's state
+	AllowRead     []string          // --allow-read: roots under which scripts may read files
+	ScriptTimeout time.Duration     // --script-timeout: CPU time per request/response/delay hook call
+	ScriptMemory  int64             // --script-memory: bytes for all of a script's state
+	AllowNet      []netpolicy.Grant // --allow-net: hosts and addresses scripts may reach besides the target
+	AllowWrite    []string          // --allow-write: directories under which scripts may create and write files
+	AllowEnv      []string          // --allow-env: environment variables scripts may read, NAME or PREFIX*
+	MaxWriteBytes int64             // --max-write-bytes: bytes a script's file writes may add in a run
 
 	// Outputs besides the text report, written after the run.
 	JSON       string           // --json: the JSON result's file, "-" for stdout (the text report then goes to stderr)
@@ -91,18 +98,21 @@ type Reach struct {
 
 // Bounds on the flags.
 const (
-	MinThreads, MaxThreads               = 1, 1024
-	MinConnections, MaxConnections       = 1, 1_000_000
-	MinDuration, MaxDuration             = time.Millisecond, 30 * 24 * time.Hour
-	MinTimeout, MaxTimeout               = time.Millisecond, time.Hour
-	MinMaxHeaderBytes, MaxMaxHeaderBytes = 1 << 10, 16 << 20
-	MinMaxHeaders, MaxMaxHeaders         = 1, 65536
-	MinRate, MaxRate                     = 1, 1_000_000_000
-	MinRequests, MaxRequests             = 1, 1_000_000_000_000
-	MinScriptTimeout, MaxScriptTimeout   = time.Millisecond, time.Minute
-	MinScriptMemory, MaxScriptMemory     = 1 << 20, 64 << 30
-	MaxAllowRead                         = 100
-	MaxFailOn                            = 100 // --fail-on flags
+	MinThreads, MaxThreads                 = 1, 1024
+	MinConnections, MaxConnections         = 1, 1_000_000
+	MinDuration, MaxDuration               = time.Millisecond, 30 * 24 * time.Hour
+	MinTimeout, MaxTimeout                 = time.Millisecond, time.Hour
+	MinMaxHeaderBytes, MaxMaxHeaderBytes   = 1 << 10, 16 << 20
+	MinMaxHeaders, MaxMaxHeaders           = 1, 65536
+	MinRate, MaxRate                       = 1, 1_000_000_000
+	MinRequests, MaxRequests               = 1, 1_000_000_000_000
+	MinScriptTimeout, MaxScriptTimeout     = time.Millisecond, time.Minute
+	MinScriptMemory, MaxScriptMemory       = 1 << 20, 64 << 30
+	MaxAllowRead                           = 100 // --allow-read, --allow-net, --allow-write and --allow-env flags, each
+	MinMaxRequestBytes, MaxMaxRequestBytes = 1 << 10, 1 << 30
+	DefaultMaxRequestBytes                 = 4 << 20
+	MinMaxWriteBytes, MaxMaxWriteBytes     = 1 << 10, 1 << 40
+	MaxFailOn                              = 100 // --fail-on flags
 )
 
 // UsageError is an invalid invocation: print Error() (one line, already

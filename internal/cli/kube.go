@@ -63,9 +63,6 @@ func parseKubeJob(args []string) (*Config, error) {
 		}
 		k.Shards = n
 	}
-	if k.Image == "" {
-		return nil, usageErrorf("kube-job needs --image: the container image with volley in it")
-	}
 	if k.Shards == 0 {
 		return nil, usageErrorf("kube-job needs --shards N: how many pods share the test")
 	}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"golang.org/x/sys/unix"
 
 	"volley/internal/h1"
@@ -29,6 +31,7 @@ type conn struct {
 	busy    bool // a request batch is outstanding
 	gotData bool // some bytes of the outstanding batch's responses arrived
 	resend  bool // send the outstanding batch again once connected (keep-alive race)
+	held    bool // rate mode: payload is a batch waiting for the slot of its last request
 	served  uint32
 
 	payload []byte
@@ -121,13 +124,15 @@ func (t *thread) countError(c *conn, kind stats.Kind, reason string) {
 // proceed sends the next request: after the script's delay(), and in rate mode at its
 // scheduled time.
 func (t *thread) proceed(c *conn) {
-	if t.draining || t.seen >= t.end {
-		t.closeConn(c) // the run is ending: no new requests
-		return
-	}
 	if c.resend {
+		// Requests already issued that a closed connection left unanswered: they go out
+		// again even as the run ends, since they are part of it (and of -n's count).
 		c.resend = false
 		t.send(c)
+		return
+	}
+	if t.draining || t.seen >= t.end {
+		t.closeConn(c) // the run is ending: no new requests
 		return
 	}
 	var notBefore int64
@@ -159,30 +164,56 @@ func (t *thread) proceed(c *conn) {
 	t.request(c)
 }
 
+// request sends the next batch. In rate mode each request of a pipelined batch takes a slot of
+// its own, and the batch goes out when the last of them is due (so the rate holds whatever the
+// batch's size), cut to the slots left before the end of the run; its latency counts from that
+// slot. With -n a batch is cut to the requests left.
 func (t *thread) request(c *conn) {
-	if s := t.spec.Script; s != nil && s.HasRequest() {
-		p, heads, err := s.Request()
-		if err != nil {
-			t.failScript(err)
-			return
+	if !c.held {
+		if s := t.spec.Script; s != nil && s.HasRequest() {
+			p, heads, err := s.Request()
+			if err != nil {
+				t.failScript(err)
+				return
+			}
+			c.payload, c.heads = p, heads
+		} else {
+			p := &c.org.Payloads[c.rr]
+			if c.rr++; c.rr == len(c.org.Payloads) {
+				c.rr = 0
+			}
+			c.payload, c.heads = p.Data, p.Heads
 		}
-		c.payload, c.heads = p, heads
-	} else {
-		p := &c.org.Payloads[c.rr]
-		if c.rr++; c.rr == len(c.org.Payloads) {
-			c.rr = 0
+		if len(c.heads) > 1 && t.cfg.Rate > 0 {
+			cut(c, c.sched.fit(len(c.heads), t.end))
+			if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
+				c.held = true
+				c.state = stDelay
+				t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
+				return
+			}
 		}
-		c.payload, c.heads = p.Data, p.Heads
 	}
-	if !t.claim(len(c.heads)) {
+	c.held = false
+	n := t.claim(len(c.heads))
+	if n == 0 {
 		t.closeConn(c)
 		return
 	}
+	cut(c, n)
 	if t.cfg.Rate > 0 {
-		c.intended = c.sched.due()
-		c.sched.advance(len(c.heads))
+		c.intended = c.sched.dueAfter(n - 1)
+		c.sched.advance(n)
 	}
 	t.send(c)
+}
+
+// cut keeps the first n requests of the connection's batch.
+func cut(c *conn, n int) {
+	if n < len(c.heads) {
+		c.payload = c.payload[:h1.PrefixLen(c.payload, n)]
+		c.heads = c.heads[:n]
+	}
 }
 
 func (t *thread) send(c *conn) {
@@ -303,8 +334,7 @@ func (t *thread) readable(c *conn) {
 		}
 		if !c.gotData && c.served > 0 && errno == unix.ECONNRESET {
 			// The keep-alive race, as in eof: send the request again on a new connection.
-			c.resend = true
-			t.closed(c)
+			t.resendRest(c)
 			return
 		}
 		t.fail(c, stats.KindRead, "read: "+errno.Error())
@@ -338,7 +368,12 @@ func (t *thread) consume(c *conn, b []byte) {
 		if !done {
 			return
 		}
+		closing := !c.parser.KeepAlive()
 		if !t.responded(c) {
+			return
+		}
+		if closing && c.busy {
+			t.resendRest(c) // Connection: close with requests pipelined behind the response
 			return
 		}
 		if !c.busy && len(b) > 0 {
@@ -408,21 +443,48 @@ func (t *thread) eof(c *conn) {
 	case err == nil && done:
 		if t.responded(c) {
 			if c.busy {
-				t.fail(c, stats.KindRead, "connection closed with pipelined requests unanswered")
+				t.resendRest(c)
 				return
 			}
 			t.closed(c)
 		}
+	case c.next > 0 && noResponseBytes(err):
+		// Closed between two responses of a pipelined batch: the rest was never answered.
+		t.resendRest(c)
 	case !c.gotData && c.served > 0:
 		// The server closed a keep-alive connection as the request went out: send it again on
 		// a new connection, as HTTP clients do, rather than count an error.
-		c.resend = true
-		t.closed(c)
+		t.resendRest(c)
 	case err != nil:
 		t.fail(c, stats.KindRead, err.Error())
 	default:
 		t.fail(c, stats.KindRead, "connection closed by the server before the response was complete")
 	}
+}
+
+// noResponseBytes reports whether err is the parser's "closed before the response": not one
+// byte of the response in progress arrived.
+func noResponseBytes(err error) bool {
+	var he *h1.Error
+	return errors.As(err, &he) && he.Kind == h1.ErrClosed
+}
+
+// resendRest replaces a connection that closed part way through a pipelined batch and sends
+// the requests it left unanswered again on the new one, as RFC 9112 §9.3.2 asks of a client:
+// a server may close after any response (nginx does after keepalive_requests), and what was
+// pipelined behind it was never processed. The batch stays outstanding meanwhile, so that the
+// end of a run waits for it; its requests keep their place in -n's count and, in rate mode,
+// their scheduled time. A server that answers nothing at all is not retried this way: the
+// batch had at least one response on the closed connection, or (the keep-alive race) the
+// connection had answered an earlier batch.
+func (t *thread) resendRest(c *conn) {
+	c.payload, c.heads = c.payload[h1.PrefixLen(c.payload, c.next):], c.heads[c.next:]
+	c.next = 0
+	t.closeConn(c)
+	c.busy = true
+	t.inflight++
+	c.resend = true
+	t.begin(c, t.now())
 }
 
 // closed replaces a connection that ended without error.
@@ -464,6 +526,7 @@ func (t *thread) closeConn(c *conn) {
 		c.busy = false
 		t.inflight--
 	}
+	c.held = false
 	c.state = stClosed
 }
 

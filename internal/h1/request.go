@@ -132,6 +132,22 @@ func ScanRequests(payload []byte, heads []bool) ([]bool, error) {
 	return heads, nil
 }
 
+// PrefixLen returns the length of the first n requests of a payload that ScanRequests accepted:
+// where a pipelined batch is cut to send only those, or where the requests left to send again
+// begin when a connection closes part way through a batch. It scans the requests again rather
+// than keep their offsets: both happen rarely, and never on the path of an answered request.
+func PrefixLen(payload []byte, n int) int {
+	end := 0
+	for range n {
+		_, k, e := scanRequest(payload[end:])
+		if e != nil {
+			break // not a payload ScanRequests accepted: keep what was whole
+		}
+		end += k
+	}
+	return end
+}
+
 // scanRequest validates the request at the start of p and returns its length.
 func scanRequest(p []byte) (head bool, n int, err *Error) {
 	l, n, err := requestLine(p, 0, "request line")

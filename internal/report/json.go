@@ -37,6 +37,7 @@ type RunConfig struct {
 
 	Shard     string        // "I/N" for a shard of a distributed run; merged: the shards, comma-separated
 	LateStart time.Duration // how long after --start-at the run began (0: on time or no --start-at)
+	Others    []OtherAddress
 }
 
 // Document is one result as a JSON file holds it.
@@ -51,7 +52,7 @@ type Document struct {
 func (d *Document) Run(latency bool) Run {
 	c := &d.Config
 	return Run{URL: c.URL, Threads: c.Threads, Connections: c.Connections, Duration: c.Duration, Requests: c.Requests, Latency: latency,
-		Rate: c.Rate, Uncorrected: latency && d.Result.Uncorrected != nil}
+		Rate: c.Rate, Uncorrected: latency && d.Result.Uncorrected != nil, Others: c.Others}
 }
 
 // jsonPercentiles are the percentiles every histogram lists.
@@ -98,18 +99,19 @@ type (
 		LatencyHDR   *string `json:"latency_hdr"`
 	}
 	jsonConfig struct {
-		URL         string   `json:"url"`
-		Threads     int      `json:"threads"`
-		Connections int      `json:"connections"`
-		DurationS   float64  `json:"duration_s"`
-		Requests    uint64   `json:"request_limit"`
-		TimeoutS    float64  `json:"timeout_s"`
-		Rate        float64  `json:"rate"`
-		Script      string   `json:"script"`
-		HeaderNames []string `json:"header_names"`
-		Runs        int      `json:"runs"`
-		Shard       string   `json:"shard"`
-		LateStartUs int64    `json:"late_start_us"`
+		URL         string         `json:"url"`
+		Threads     int            `json:"threads"`
+		Connections int            `json:"connections"`
+		DurationS   float64        `json:"duration_s"`
+		Requests    uint64         `json:"request_limit"`
+		TimeoutS    float64        `json:"timeout_s"`
+		Rate        float64        `json:"rate"`
+		Script      string         `json:"script"`
+		HeaderNames []string       `json:"header_names"`
+		Runs        int            `json:"runs"`
+		Shard       string         `json:"shard"`
+		LateStartUs int64          `json:"late_start_us"`
+		Others      []OtherAddress `json:"other_addresses"`
 	}
 	jsonErrors struct {
 		Connect  uint64            `json:"connect"`
@@ -151,13 +153,17 @@ type (
 func WriteJSON(w io.Writer, d *Document) error {
 	r := d.Result
 	c := &d.Config
+	others := c.Others
+	if others == nil {
+		others = []OtherAddress{}
+	}
 	doc := jsonDoc{
 		Schema: Schema, SchemaVersion: SchemaVersion, Version: d.Version,
 		Config: jsonConfig{
 			URL: c.URL, Threads: c.Threads, Connections: c.Connections,
 			DurationS: c.Duration.Seconds(), Requests: c.Requests, TimeoutS: c.Timeout.Seconds(), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: max(c.Runs, 1),
-			Shard: c.Shard, LateStartUs: c.LateStart.Microseconds(),
+			Shard: c.Shard, LateStartUs: c.LateStart.Microseconds(), Others: others,
 		},
 		Start:     r.Start.UTC(),
 		ElapsedUs: r.Elapsed.Microseconds(),
@@ -322,6 +328,14 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 	if c.Threads < 0 || c.Connections < 0 || c.Runs < 1 || c.LateStartUs < 0 || !validSeconds(c.DurationS) || !validSeconds(c.TimeoutS) || !validFloat(c.Rate) {
 		return nil, errors.New("config: a negative or impossible value")
 	}
+	for _, o := range c.Others {
+		if o.Threads < 1 || o.Threads > c.Threads || o.Address == "" {
+			return nil, errors.New("config.other_addresses: an address without threads, or with more threads than the run")
+		}
+	}
+	if len(c.Others) == 0 {
+		c.Others = nil // none, or a document from before the field: the same
+	}
 	if doc.ElapsedUs < 0 {
 		return nil, errors.New("elapsed_us is negative")
 	}
@@ -384,6 +398,7 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 			Duration: seconds(c.DurationS), Requests: c.Requests, Timeout: seconds(c.TimeoutS), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: c.Runs,
 			Shard: c.Shard, LateStart: time.Duration(c.LateStartUs) * time.Microsecond,
+			Others: c.Others,
 		},
 		Result: r,
 	}, nil

@@ -157,6 +157,10 @@ type (
 		Runs        int      `json:"runs"`
 		Shard       string   `json:"shard"`
 		LateStartUs int64    `json:"late_start_us"`
+		Others      []struct {
+			Address string `json:"address"`
+			Threads int    `json:"threads"`
+		} `json:"other_addresses"`
 	}
 	schemaErrors struct {
 		Connect, Read, Write, Timeout, Protocol, Non2xx uint64
@@ -188,7 +192,7 @@ type (
 // required lists, per object, the keys every document has (values may be null).
 var required = map[string][]string{
 	"":          {"schema", "schema_version", "volley_version", "config", "start", "elapsed_us", "requests", "in_flight", "bytes", "requests_per_sec", "bytes_per_sec", "errors", "status_codes", "latency", "latency_uncorrected", "thread_rate", "series", "connections", "origins"},
-	"config":    {"url", "threads", "connections", "duration_s", "request_limit", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us"},
+	"config":    {"url", "threads", "connections", "duration_s", "request_limit", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us", "other_addresses"},
 	"errors":    {"connect", "read", "write", "timeout", "protocol", "non2xx", "reasons"},
 	"latency":   {"unit", "count", "min", "max", "mean", "stdev", "percentiles", "sum", "sumsq", "hdr"},
 	"series":    {"interval_s", "points"},

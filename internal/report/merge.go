@@ -111,6 +111,7 @@ func Merge(docs []*Document) *Document {
 		c.Timeout = max(c.Timeout, o.Timeout)
 		c.Runs += max(o.Runs, 1)
 		c.LateStart = max(c.LateStart, o.LateStart)
+		c.Others = mergeOthers(c.Others, o.Others)
 		if o.Shard != "" {
 			c.Shard = strings.TrimPrefix(c.Shard+", "+o.Shard, ", ")
 		}
@@ -128,4 +129,17 @@ func Merge(docs []*Document) *Document {
 	}
 	c.URL = strings.Join(urls, ", ")
 	return out
+}
+
+// mergeOthers adds the threads of b's other addresses to a's.
+func mergeOthers(a, b []OtherAddress) []OtherAddress {
+	for _, o := range b {
+		i := slices.IndexFunc(a, func(x OtherAddress) bool { return x.Address == o.Address })
+		if i < 0 {
+			a = append(a, o)
+			continue
+		}
+		a[i].Threads += o.Threads
+	}
+	return a
 }

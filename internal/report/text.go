@@ -27,6 +27,16 @@ type Run struct {
 	Rate        float64
 	Uncorrected bool
 	Lag         *stats.Histogram
+
+	// Others are addresses other than the target's that threads loaded (a script's
+	// thread.addr, granted by --allow-net): the report says so after wrk's lines.
+	Others []OtherAddress
+}
+
+// OtherAddress is an address other than the target's, and how many threads loaded it.
+type OtherAddress struct {
+	Address string `json:"address"` // host:port, as dialled
+	Threads int    `json:"threads"`
 }
 
 // latencyPercentiles are the rows of wrk's "Latency Distribution".
@@ -113,6 +123,7 @@ func WriteText(w io.Writer, run Run, r *stats.Result) error {
 	}
 	fmt.Fprintf(&b, "Requests/sec: %9s\n", reqPerSec.Text('f', 2))
 	fmt.Fprintf(&b, "Transfer/sec: %10sB\n", binaryU.format(bytesPerSec, 2))
+	writeOthers(&b, run)
 	writeSetupLines(&b, run, r)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -186,4 +197,20 @@ func writeReasons(b *strings.Builder, e *stats.Errors) {
 	if len(rs) > maxReasons {
 		fmt.Fprintf(b, "    %*d in %d more reasons\n", width, rest, len(rs)-maxReasons)
 	}
+}
+
+// writeOthers says where the load went besides the target, when a script sent threads
+// elsewhere: "Load also went to 127.0.0.2:9999 (1 of 2 threads), granted by --allow-net".
+func writeOthers(b *strings.Builder, run Run) {
+	if len(run.Others) == 0 {
+		return
+	}
+	b.WriteString("Load also went to ")
+	for i, o := range run.Others {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "%s (%d of %d threads)", Escape(o.Address), o.Threads, run.Threads)
+	}
+	b.WriteString(", granted by --allow-net\n")
 }

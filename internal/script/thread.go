@@ -194,6 +194,9 @@ func (t *Thread) Request() ([]byte, []bool, error) {
 	if len(str) == len(t.last) && len(str) > 0 && unsafe.StringData(string(str)) == unsafe.StringData(string(t.last)) {
 		return t.lastPayload, t.lastHeads, nil
 	}
+	if limit := t.m.opts.MaxRequestBytes; len(str) > limit {
+		return nil, nil, s.fail(ErrRequest, tooLarge("request() returned", len(str), limit).Error())
+	}
 	// Zero copy: ScanRequests and the engine only read payload (write(2) or
 	// TLS encryption copy it), and t.last keeps the Lua string alive.
 	payload := unsafe.Slice(unsafe.StringData(string(str)), len(str)) //nolint:gosec // G103: the bytes are never written, see above

@@ -64,7 +64,7 @@ func route(target []byte) response {
 			// After 101 the connection would speak another protocol: close it.
 			p.close = p.status == 101
 		default:
-			p.kind = kindNotFound
+			p.kind, p.msg = jsonRoute(path)
 		}
 		if (p.kind == kindBytes || p.kind == kindChunked) && p.n < 0 {
 			return routeError("bad request: /bytes/N and /chunked/N want N from 0 to 67108864 (64 MiB)")
@@ -230,6 +230,8 @@ func (c *conn) write(p *response) error {
 		c.appendText(p, p.status, p.msg, conn)
 	case kindEcho:
 		c.appendText(p, 200, p.msg, conn)
+	case kindJSON:
+		c.appendJSON(p, conn)
 	}
 	c.pending++
 	if p.close {

@@ -17,6 +17,8 @@
 //	                 interim response followed by 200 hello; 101 closes
 //	/echo            the request's method, a newline, then its body (the
 //	                 first 64 KiB of a Content-Length body), then a newline
+//	/login           {"token":"vt-5f2d9a61c0de",...} as application/json
+//	/api/items       a small JSON list of three items
 //	anything else    404
 //
 // The query ?delay=DUR delays any route (it overrides /delay/ and
@@ -165,8 +167,7 @@ func (s *Server) accept() {
 			}
 			return
 		}
-		s.connections.Add(1)
-		c := newConn(s, nc)
+		c := newConn(s, nc, s.connections.Add(1))
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
