@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -140,11 +139,20 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		}
 		defer sm.Close()
 	}
-	if err := reachOrigins(ctx, cfg, origins, os.Getenv, sm != nil, policy); err != nil {
+	if err := planOrigins(cfg, origins, os.Getenv, sm != nil); err != nil {
 		warn(stderr, "volley: "+err.Error())
-		if errors.As(err, new(usageError)) {
-			return ExitUsage
+		return ExitUsage
+	}
+	if sm == nil {
+		for _, o := range origins {
+			if o.payloads, err = o.build(cfg); err != nil {
+				warn(stderr, "volley: "+err.Error())
+				return ExitUsage
+			}
 		}
+	}
+	if err := probeOrigins(ctx, cfg, origins, policy); err != nil {
+		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
 	if sm != nil {
