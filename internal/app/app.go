@@ -166,10 +166,8 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 
 	run := report.Run{URL: bannerURL(cfg, origins), Threads: cfg.Threads, Connections: cfg.Connections,
-		Duration: cfg.Duration, Requests: cfg.Requests, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
-	if sm != nil && origins[0].via == "" { // thread.addr counts only where connections go straight to it
-		run.Others = otherAddresses(ecfg.Origins, policy)
-	}
+		Duration: cfg.Duration, Requests: cfg.Requests, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected,
+		Others: otherAddresses(ecfg.Origins, origins[0].ep.Addr, policy)}
 	ecfg.StartAt = cfg.StartAt
 	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())

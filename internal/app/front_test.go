@@ -137,7 +137,7 @@ func TestRequestFlagErrors(t *testing.T) {
 		{[]string{"--cacert", big, "http://h/"}, "volley: --cacert applies to https URLs, and there is none"},
 		// Requests from flags are bounded as a script's are, before anything connects.
 		{[]string{"--max-request-bytes", "1k", "-b", strings.Repeat("x", 1000), "http://127.0.0.1:1/"},
-			`volley: the request for http://127.0.0.1:1/ is 1059 bytes, more than --max-request-bytes allows (1024)`},
+			`volley: request for http://127.0.0.1:1/: it is 1059 bytes, more than --max-request-bytes allows (1024)`},
 	}
 	for _, tt := range tests {
 		code, out, errs := runApp(tt.args...)

@@ -152,15 +152,15 @@ func (o *origin) build(cfg *cli.Config) ([]engine.Payload, error) {
 		// (RFC 9110 8.6): servers may refuse a POST without it (411).
 		hasBody := t.HasBody || t.Method == "POST" || t.Method == "PUT" || t.Method == "PATCH"
 		data, err := h1.AppendRequest(nil, t.Method, path, headers, t.Body, hasBody)
+		if err == nil && len(data) > cfg.MaxRequestBytes {
+			err = fmt.Errorf("it is %d bytes, more than --max-request-bytes allows (%d)", len(data), cfg.MaxRequestBytes)
+		}
 		if err != nil {
 			where := t.URL.Raw
 			if cfg.Targets != "" {
 				where = fmt.Sprintf("%s:%d", cfg.Targets, t.Line)
 			}
 			return nil, fmt.Errorf("request for %s: %w", report.Escape(where), err)
-		}
-		if len(data) > cfg.MaxRequestBytes {
-			return nil, fmt.Errorf("the request for %s is %d bytes, more than --max-request-bytes allows (%d)", report.Escape(t.URL.Raw), len(data), cfg.MaxRequestBytes)
 		}
 		out = append(out, engine.Payload{Data: data, Heads: []bool{t.Method == "HEAD"}})
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"io"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -58,17 +59,17 @@ func loadError(err error) string {
 	return err.Error()
 }
 
-// otherAddresses are the addresses besides the target's that threads load, in thread order,
-// with how many threads load each: what a script's thread.addr chose, within --allow-net.
-// A script thread's origin is its own (scriptThreads), so its address is the thread's.
-func otherAddresses(origins []engine.Origin, policy *netpolicy.Policy) []report.OtherAddress {
+// otherAddresses are the addresses, besides the one volley picked and the target's, that
+// threads load, in thread order, with how many threads load each: what a script's thread.addr
+// chose, within --allow-net.
+func otherAddresses(origins []engine.Origin, picked netip.AddrPort, policy *netpolicy.Policy) []report.OtherAddress {
 	var others []report.OtherAddress
 	for _, o := range origins {
-		if policy.IsTarget(o.Addr) {
-			continue
+		if !o.Addr.IsValid() || o.Addr == picked || policy.IsTarget(o.Addr) {
+			continue // a socket or a proxy, or the target itself
 		}
 		addr := o.Addr.String()
-		i := slices.IndexFunc(others, func(o report.OtherAddress) bool { return o.Address == addr })
+		i := slices.IndexFunc(others, func(x report.OtherAddress) bool { return x.Address == addr })
 		if i < 0 {
 			others = append(others, report.OtherAddress{Address: addr})
 			i = len(others) - 1

@@ -228,10 +228,10 @@ func (c *conn) write(p *response) error {
 		c.appendText(p, 404, "", conn)
 	case kindError:
 		c.appendText(p, p.status, p.msg, conn)
-	case kindEcho:
-		c.appendText(p, 200, p.msg, conn)
 	case kindJSON:
 		c.appendJSON(p, conn)
+	case kindEcho:
+		c.appendText(p, 200, p.msg, conn)
 	}
 	c.pending++
 	if p.close {

@@ -15,10 +15,10 @@
 //	/close           "hello\n" with Connection: close, then closes
 //	/status/NNN      status NNN (100-599); other 1xx than 101 come as an
 //	                 interim response followed by 200 hello; 101 closes
-//	/echo            the request's method, a newline, then its body (the
-//	                 first 64 KiB of a Content-Length body), then a newline
 //	/login           {"token":"vt-5f2d9a61c0de",...} as application/json
 //	/api/items       a small JSON list of three items
+//	/echo            the request's method, a newline, then its body (the
+//	                 first 64 KiB of a Content-Length body), then a newline
 //	anything else    404
 //
 // The query ?delay=DUR delays any route (it overrides /delay/ and
