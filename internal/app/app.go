@@ -197,7 +197,11 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	warnLate(cfg, res.Late, stderr)
 	if res.Connections == 0 && res.Errors.Connect > 0 && ctx.Err() == nil {
 		// Nothing was measured: say why instead of an all-zero report.
-		warn(stderr, "volley: no connection succeeded: "+topReason(&res.Errors))
+		reason := topReason(&res.Errors)
+		if strings.Contains(reason, "failed to verify certificate") { // crypto/tls's words
+			reason += certificateHint
+		}
+		warn(stderr, "volley: no connection succeeded: "+reason)
 		return ExitNoStart
 	}
 	for i := range res.Origins {

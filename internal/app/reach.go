@@ -225,7 +225,7 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 		msg := fmt.Sprintf("TLS handshake with %s failed: %s", where, oneLine(se.Err.Error()))
 		switch {
 		case certificateProblem(se.Err):
-			msg += " (-k/--insecure skips verification; --cacert FILE trusts another CA)"
+			msg += certificateHint
 		case cfg.Cert == "" && strings.Contains(se.Err.Error(), "certificate required"):
 			msg += " (--cert FILE --key FILE give a client certificate)"
 		}
@@ -235,6 +235,9 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 	}
 	return fmt.Errorf("unable to connect to %s: %s", where, dialText(se.Err))
 }
+
+// certificateHint follows a certificate that did not verify.
+const certificateHint = " (-k/--insecure skips verification; --cacert FILE trusts another CA)"
 
 // certificateProblem reports whether a handshake failed because the server's certificate did
 // not verify.
