@@ -55,14 +55,15 @@ func TestHTTPSVerifiesUnlessInsecure(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 
-	code, out, errs := runApp("-t1", "-c2", "-d300ms", srv.URL+"/")
+	// A second, not less: on a busy machine a handshake can take a few hundred ms.
+	code, out, errs := runApp("-t1", "-c2", "-d1s", srv.URL+"/")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	if !strings.Contains(out, "  0 requests in") || !strings.Contains(out, "certificate") {
 		t.Fatalf("a self-signed certificate must fail verification, with the reason shown:\n%s", out)
 	}
-	code, out, errs = runApp("-k", "-t1", "-c2", "-d300ms", srv.URL+"/")
+	code, out, errs = runApp("-k", "-t1", "-c2", "-d1s", srv.URL+"/")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
