@@ -126,6 +126,23 @@ type (
 			IntervalS int64         `json:"interval_s"`
 			Points    []schemaPoint `json:"points"`
 		} `json:"series"`
+		Connections struct {
+			Opened        uint64 `json:"opened"`
+			TLSHandshakes uint64 `json:"tls_handshakes"`
+			TLSResumed    uint64 `json:"tls_resumed"`
+		} `json:"connections"`
+		Origins []struct {
+			Origin       string  `json:"origin"`
+			Requests     uint64  `json:"requests"`
+			Errors       uint64  `json:"errors"`
+			Non2xx       uint64  `json:"non2xx"`
+			Connections  uint64  `json:"connections"`
+			LatencyP50Us *int64  `json:"latency_p50_us"`
+			LatencyP90Us *int64  `json:"latency_p90_us"`
+			LatencyP99Us *int64  `json:"latency_p99_us"`
+			LatencyMaxUs *int64  `json:"latency_max_us"`
+			LatencyHDR   *string `json:"latency_hdr"`
+		} `json:"origins"`
 	}
 	schemaConfig struct {
 		URL         string   `json:"url"`
@@ -174,7 +191,7 @@ type (
 
 // required lists, per object, the keys every document has (values may be null).
 var required = map[string][]string{
-	"":          {"schema", "schema_version", "volley_version", "config", "start", "elapsed_us", "requests", "in_flight", "bytes", "requests_per_sec", "bytes_per_sec", "errors", "status_codes", "latency", "latency_uncorrected", "thread_rate", "series"},
+	"":          {"schema", "schema_version", "volley_version", "config", "start", "elapsed_us", "requests", "in_flight", "bytes", "requests_per_sec", "bytes_per_sec", "errors", "status_codes", "latency", "latency_uncorrected", "thread_rate", "series", "connections", "origins"},
 	"config":    {"url", "threads", "connections", "duration_s", "request_limit", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us", "other_addresses"},
 	"errors":    {"connect", "read", "write", "timeout", "protocol", "non2xx", "reasons"},
 	"latency":   {"unit", "count", "min", "max", "mean", "stdev", "percentiles", "sum", "sumsq", "hdr"},

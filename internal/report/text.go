@@ -124,6 +124,7 @@ func WriteText(w io.Writer, run Run, r *stats.Result) error {
 	fmt.Fprintf(&b, "Requests/sec: %9s\n", reqPerSec.Text('f', 2))
 	fmt.Fprintf(&b, "Transfer/sec: %10sB\n", binaryU.format(bytesPerSec, 2))
 	writeOthers(&b, run)
+	writeSetupLines(&b, run, r)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
