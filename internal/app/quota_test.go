@@ -10,14 +10,17 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 )
 
 // The script quotas through the whole program: the built binary runs as a child process, so
-// that its peak resident set (getrusage's ru_maxrss) is the honest number, allocator, garbage
-// collector and runtime included.
+// that its peak resident set is the honest number, allocator, garbage collector and runtime
+// included. It is read from /proc/PID/status (VmHWM, the high-water mark) while the child runs:
+// getrusage's ru_maxrss for a child started by os/exec (vfork, then exec) starts from the
+// test process's own peak, which exec folds into it.
 
 // child is one finished run of the binary.
 type child struct {
@@ -41,17 +44,47 @@ func start(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
 
 func wait(t *testing.T, cmd *exec.Cmd, errb *bytes.Buffer, began time.Time) child {
 	t.Helper()
+	status := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status"
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		for {
+			if hwm := vmHWM(status); hwm > peak.Load() {
+				peak.Store(hwm)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
 	err := cmd.Wait()
-	c := child{stderr: errb.String(), took: time.Since(began)}
+	close(stop)
+	<-polled
+	c := child{stderr: errb.String(), took: time.Since(began), rss: peak.Load()}
 	if ee, ok := err.(*exec.ExitError); ok { //nolint:errorlint // Wait returns *ExitError itself
 		c.code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		c.rss = ru.Maxrss << 10 // KiB on Linux
-	}
 	return c
+}
+
+// vmHWM reads the peak resident set in bytes from a /proc/PID/status file, 0 once it is gone.
+func vmHWM(status string) int64 {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return 0
+	}
+	_, rest, ok := strings.Cut(string(b), "VmHWM:")
+	if !ok {
+		return 0
+	}
+	kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.Fields(rest)[0], "kB"), 10, 64)
+	return kib << 10
 }
 
 func runBinary(t *testing.T, args ...string) child {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -33,6 +34,9 @@ var flagDefs = []flagDef{
 	{0, "allow-read", true},
 	{0, "script-timeout", true},
 	{0, "script-memory", true},
+	{0, "allow-write", true},
+	{0, "allow-env", true},
+	{0, "max-write-bytes", true},
 	{0, "json", true},
 	{0, "html", true},
 	{0, "hdr-log", true},
@@ -41,6 +45,20 @@ var flagDefs = []flagDef{
 	{0, "shard", true},
 	{0, "shards", true},
 	{0, "start-at", true},
+	{0, "allow-net", true},
+	{0, "max-request-bytes", true},
+	{'m', "method", true},
+	{'b', "body", true},
+	{0, "body-file", true},
+	{0, "targets", true},
+	{0, "unix-socket", true},
+	{0, "connect-to", true},
+	{0, "cacert", true},
+	{0, "cert", true},
+	{0, "key", true},
+	{0, "tls-min", true},
+	{0, "no-session-resumption", false},
+	{0, "proxy", true},
 }
 
 // mergeFlags are the flags that apply to "volley merge"; the others are
@@ -65,15 +83,25 @@ type rawFlags struct {
 	rate, requests, scriptTimeout, scriptMemory     string
 	json, html, hdrLog                              string
 	shard, shards, startAt                          string
-	headers, allowRead, failOn                      []string
+	maxRequestBytes                                 string
+	headers, allowRead, allowNet, failOn            []string
+	allowWrite, allowEnv                            []string
+	maxWriteBytes                                   string
 	latency, insecure, version, help, uLatency      bool
 	quiet                                           bool
+
+	// The request without a script, and how to reach the server (request.go).
+	method, body, bodyFile, targets       string
+	unixSocket, cacert, cert, key, tlsMin string
+	proxy                                 string
+	connectTo                             []string
+	noResumption                          bool
 }
 
 // defaults for a run and for "volley demo".
 var (
-	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M"}
-	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M"}
+	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M", maxWriteBytes: "1G"}
+	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M", maxWriteBytes: "1G"}
 )
 
 func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
@@ -101,6 +129,9 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringArrayVar(&v.allowRead, "allow-read", nil, "")
 	fs.StringVar(&v.scriptTimeout, "script-timeout", defaults.scriptTimeout, "")
 	fs.StringVar(&v.scriptMemory, "script-memory", defaults.scriptMemory, "")
+	fs.StringArrayVar(&v.allowWrite, "allow-write", nil, "")
+	fs.StringArrayVar(&v.allowEnv, "allow-env", nil, "")
+	fs.StringVar(&v.maxWriteBytes, "max-write-bytes", defaults.maxWriteBytes, "")
 	fs.StringVar(&v.shard, "shard", "", "")
 	fs.StringVar(&v.shards, "shards", "", "")
 	fs.StringVar(&v.startAt, "start-at", "", "")
@@ -109,7 +140,49 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringVar(&v.hdrLog, "hdr-log", "", "")
 	fs.StringArrayVar(&v.failOn, "fail-on", nil, "")
 	fs.BoolVar(&v.quiet, "quiet", false, "")
+	fs.StringArrayVar(&v.allowNet, "allow-net", nil, "")
+	fs.StringVar(&v.maxRequestBytes, "max-request-bytes", defaults.maxRequestBytes, "")
+	fs.StringVarP(&v.method, "method", "m", "", "")
+	fs.StringVarP(&v.body, "body", "b", "", "")
+	fs.StringVar(&v.bodyFile, "body-file", "", "")
+	fs.StringVar(&v.targets, "targets", "", "")
+	fs.StringVar(&v.unixSocket, "unix-socket", "", "")
+	fs.StringArrayVar(&v.connectTo, "connect-to", nil, "")
+	fs.StringVar(&v.cacert, "cacert", "", "")
+	fs.StringVar(&v.cert, "cert", "", "")
+	fs.StringVar(&v.key, "key", "", "")
+	fs.StringVar(&v.tlsMin, "tls-min", "", "")
+	fs.BoolVar(&v.noResumption, "no-session-resumption", false, "")
+	fs.StringVar(&v.proxy, "proxy", "", "")
 	return fs
+}
+
+// singleValued makes every flag of fs that takes one value refuse a second one: with
+// "--json a.json --json b.json" one of the two would be ignored in silence. Switches may repeat
+// (-L -L says the same twice), and so may the flags that collect values (-H, --fail-on, ...).
+func singleValued(fs *pflag.FlagSet) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if defByLong(f.Name).argument && !strings.HasSuffix(f.Value.Type(), "Array") {
+			f.Value = &once{Value: f.Value}
+		}
+	})
+}
+
+// errRepeated is once's refusal, told apart in flagError.
+var errRepeated = errors.New("given more than once")
+
+// once is a flag value that may be set once.
+type once struct {
+	pflag.Value
+	set bool
+}
+
+func (o *once) Set(v string) error {
+	if o.set {
+		return errRepeated
+	}
+	o.set = true
+	return o.Value.Set(v)
 }
 
 type discard struct{}
@@ -125,16 +198,28 @@ func expandLongName(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 	return pflag.NormalizedName(name)
 }
 
-// longMatches returns the exact long name, or every name that name abbreviates.
+// wrkFlags is how many rows of flagDefs are wrk's own flags.
+const wrkFlags = 9
+
+// longMatches returns the exact long name, or every name that name abbreviates. An
+// abbreviation of exactly one of wrk's flags keeps wrk's meaning ("--conn" is --connections,
+// not --connect-to), so that volley's flags never break a wrk command line.
 func longMatches(name string) []string {
 	var m []string
-	for _, d := range flagDefs {
+	wrk := 0
+	for i, d := range flagDefs {
 		if d.long == name {
 			return []string{name}
 		}
 		if name != "" && strings.HasPrefix(d.long, name) {
 			m = append(m, d.long)
+			if i < wrkFlags {
+				wrk++
+			}
 		}
+	}
+	if wrk == 1 {
+		return m[:1] // wrk's rows come first
 	}
 	return m
 }

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"golang.org/x/sys/unix"
 
 	"volley/internal/h1"
@@ -13,6 +15,7 @@ const (
 	stClosed     connState = iota // no socket: waiting for a reconnect backoff
 	stConnecting                  // non-blocking connect in progress
 	stHandshake                   // TLS handshake on a helper goroutine; the loop keeps off the socket
+	stProxy                       // CONNECT sent to the proxy, its response being read
 	stReady                       // connected: a batch is outstanding (busy) or being written
 	stDelay                       // waiting for the script's delay() before the next request
 )
@@ -28,6 +31,7 @@ type conn struct {
 	busy    bool // a request batch is outstanding
 	gotData bool // some bytes of the outstanding batch's responses arrived
 	resend  bool // send the outstanding batch again once connected (keep-alive race)
+	held    bool // rate mode: payload is a batch not sent yet, waiting for the slot of its last request
 	served  uint32
 
 	payload []byte
@@ -43,13 +47,17 @@ type conn struct {
 
 	parser h1.Parser
 	tls    *tlsConn
+
+	org *Origin // where the connection goes and what it sends
+	oi  int     // org's index, for per-origin counts
+	rr  int     // the next of org.Payloads to send
 }
 
 // begin opens the connection's socket.
 func (t *thread) begin(c *conn, now int64) {
-	fd, connected, err := dial(t.spec.Addr)
+	fd, connected, err := dial(&c.org.Endpoint)
 	if err != nil {
-		t.rec.Errors.Add(stats.KindConnect, "connect: "+err.Error())
+		t.countError(c, stats.KindConnect, "connect: "+err.Error())
 		t.retryLater(c, now)
 		return
 	}
@@ -60,7 +68,7 @@ func (t *thread) begin(c *conn, now int64) {
 	c.wantOut = false
 	if err := t.poll.add(fd, !connected, c.idx, c.gen); err != nil {
 		t.closeConn(c)
-		t.rec.Errors.Add(stats.KindConnect, "registering the socket: "+err.Error())
+		t.countError(c, stats.KindConnect, "registering the socket: "+err.Error())
 		t.retryLater(c, now)
 		return
 	}
@@ -78,29 +86,53 @@ func (t *thread) retryLater(c *conn, now int64) {
 	t.timers.push(timer{at: now + c.backoff, idx: c.idx, gen: c.gen})
 }
 
+// established continues a connection whose connect completed: through the proxy's tunnel
+// (proxy.go), then TLS (tls.go), then requests (ready).
 func (t *thread) established(c *conn) {
-	if t.cfg.TLS != nil {
+	switch {
+	case len(c.org.Connect) > 0:
+		t.startTunnel(c)
+	case c.org.TLS != nil:
 		t.startHandshake(c)
-		return
+	default:
+		if c.wantOut || c.state == stConnecting {
+			t.poll.setOut(c.fd, false, c.idx, c.gen)
+			c.wantOut = false
+		}
+		t.opened(c)
 	}
-	if c.wantOut || c.state == stConnecting {
-		t.poll.setOut(c.fd, false, c.idx, c.gen)
-		c.wantOut = false
-	}
+}
+
+// opened counts a connection that can carry requests and sends the first.
+func (t *thread) opened(c *conn) {
 	c.state = stReady
+	t.rec.Connections++
+	if o := t.rec.Origins; o != nil {
+		o[c.oi].Connections++
+	}
 	t.proceed(c)
+}
+
+// countError counts an error of the connection, for its origin too.
+func (t *thread) countError(c *conn, kind stats.Kind, reason string) {
+	t.rec.Errors.Add(kind, reason)
+	if o := t.rec.Origins; o != nil {
+		o[c.oi].Errors++
+	}
 }
 
 // proceed sends the next request: after the script's delay(), and in rate mode at its
 // scheduled time.
 func (t *thread) proceed(c *conn) {
-	if t.draining || t.seen >= t.end {
-		t.closeConn(c) // the run is ending: no new requests
-		return
-	}
 	if c.resend {
+		// Requests already issued that a closed connection left unanswered: they go out
+		// again even as the run ends, since they are part of it (and of -n's count).
 		c.resend = false
 		t.send(c)
+		return
+	}
+	if t.draining || t.seen >= t.end {
+		t.closeConn(c) // the run is ending: no new requests
 		return
 	}
 	var notBefore int64
@@ -132,25 +164,60 @@ func (t *thread) proceed(c *conn) {
 	t.request(c)
 }
 
+// request sends the next batch. In rate mode each request of a pipelined batch takes a slot of
+// its own, and the batch goes out when the last of them is due (so the rate holds whatever the
+// batch's size), cut to the slots left before the end of the run; its latency counts from that
+// slot. With -n a batch is cut to the requests left.
 func (t *thread) request(c *conn) {
-	c.payload, c.heads = t.spec.Request, t.spec.Heads
-	if s := t.spec.Script; s != nil && s.HasRequest() {
-		p, heads, err := s.Request()
-		if err != nil {
-			t.failScript(err)
+	if !c.held {
+		if s := t.spec.Script; s != nil && s.HasRequest() {
+			p, heads, err := s.Request()
+			if err != nil {
+				t.failScript(err)
+				return
+			}
+			c.payload, c.heads = p, heads
+		} else {
+			p := &c.org.Payloads[c.rr]
+			if c.rr++; c.rr == len(c.org.Payloads) {
+				c.rr = 0
+			}
+			c.payload, c.heads = p.Data, p.Heads
+		}
+		if len(c.heads) > 1 && t.cfg.Rate > 0 {
+			cut(c, c.sched.fit(len(c.heads), t.end))
+			c.held = true
+		}
+	}
+	if c.held {
+		// Also after a reconnect during the hold: the batch keeps its slots, and request() is
+		// not asked for another.
+		if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
+			c.state = stDelay
+			t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
 			return
 		}
-		c.payload, c.heads = p, heads
+		c.held = false
 	}
-	if !t.claim(len(c.heads)) {
+	n := t.claim(len(c.heads))
+	if n == 0 {
 		t.closeConn(c)
 		return
 	}
+	cut(c, n)
 	if t.cfg.Rate > 0 {
-		c.intended = c.sched.due()
-		c.sched.advance(len(c.heads))
+		c.intended = c.sched.dueAfter(n - 1)
+		c.sched.advance(n)
 	}
 	t.send(c)
+}
+
+// cut keeps the first n requests of the connection's batch.
+func cut(c *conn, n int) {
+	if n < len(c.heads) {
+		c.payload = c.payload[:h1.PrefixLen(c.payload, n)]
+		c.heads = c.heads[:n]
+	}
 }
 
 func (t *thread) send(c *conn) {
@@ -195,6 +262,10 @@ func (t *thread) ready(c *conn, in, out bool) {
 			return
 		}
 		t.established(c)
+	case stProxy:
+		if in {
+			t.tunnelReadable(c)
+		}
 	case stReady, stDelay:
 		if out && c.wantOut {
 			t.flush(c)
@@ -267,8 +338,7 @@ func (t *thread) readable(c *conn) {
 		}
 		if !c.gotData && c.served > 0 && errno == unix.ECONNRESET {
 			// The keep-alive race, as in eof: send the request again on a new connection.
-			c.resend = true
-			t.closed(c)
+			t.resendRest(c)
 			return
 		}
 		t.fail(c, stats.KindRead, "read: "+errno.Error())
@@ -302,7 +372,12 @@ func (t *thread) consume(c *conn, b []byte) {
 		if !done {
 			return
 		}
+		closing := !c.parser.KeepAlive()
 		if !t.responded(c) {
+			return
+		}
+		if closing && c.busy {
+			t.resendRest(c) // Connection: close with requests pipelined behind the response
 			return
 		}
 		if !c.busy && len(b) > 0 {
@@ -321,7 +396,11 @@ func (t *thread) consume(c *conn, b []byte) {
 func (t *thread) responded(c *conn) bool {
 	now := max(t.seen, c.start) // never before its request: a guard, as a batch cannot answer its own sends
 	status := c.parser.Status()
-	t.rec.Response(status, micros(now-c.intended))
+	latency := micros(now - c.intended)
+	t.rec.Response(status, latency)
+	if o := t.rec.Origins; o != nil {
+		o[c.oi].Response(status, latency)
+	}
 	if t.rec.Uncorrected != nil {
 		t.rec.Uncorrected.Record(micros(now - c.start))
 	}
@@ -368,21 +447,48 @@ func (t *thread) eof(c *conn) {
 	case err == nil && done:
 		if t.responded(c) {
 			if c.busy {
-				t.fail(c, stats.KindRead, "connection closed with pipelined requests unanswered")
+				t.resendRest(c)
 				return
 			}
 			t.closed(c)
 		}
+	case c.next > 0 && noResponseBytes(err):
+		// Closed between two responses of a pipelined batch: the rest was never answered.
+		t.resendRest(c)
 	case !c.gotData && c.served > 0:
 		// The server closed a keep-alive connection as the request went out: send it again on
 		// a new connection, as HTTP clients do, rather than count an error.
-		c.resend = true
-		t.closed(c)
+		t.resendRest(c)
 	case err != nil:
 		t.fail(c, stats.KindRead, err.Error())
 	default:
 		t.fail(c, stats.KindRead, "connection closed by the server before the response was complete")
 	}
+}
+
+// noResponseBytes reports whether err is the parser's "closed before the response": not one
+// byte of the response in progress arrived.
+func noResponseBytes(err error) bool {
+	var he *h1.Error
+	return errors.As(err, &he) && he.Kind == h1.ErrClosed
+}
+
+// resendRest replaces a connection that closed part way through a pipelined batch and sends
+// the requests it left unanswered again on the new one, as RFC 9112 §9.3.2 asks of a client:
+// a server may close after any response (nginx does after keepalive_requests), and what was
+// pipelined behind it was never processed. The batch stays outstanding meanwhile, so that the
+// end of a run waits for it; its requests keep their place in -n's count and, in rate mode,
+// their scheduled time. A server that answers nothing at all is not retried this way: the
+// batch had at least one response on the closed connection, or (the keep-alive race) the
+// connection had answered an earlier batch.
+func (t *thread) resendRest(c *conn) {
+	c.payload, c.heads = c.payload[h1.PrefixLen(c.payload, c.next):], c.heads[c.next:]
+	c.next = 0
+	t.closeConn(c)
+	c.busy = true
+	t.inflight++
+	c.resend = true
+	t.begin(c, t.now())
 }
 
 // closed replaces a connection that ended without error.
@@ -395,8 +501,8 @@ func (t *thread) closed(c *conn) {
 
 // fail counts an error and replaces the connection.
 func (t *thread) fail(c *conn, kind stats.Kind, reason string) {
-	t.rec.Errors.Add(kind, reason)
-	connectFailed := c.state == stConnecting || c.state == stHandshake
+	t.countError(c, kind, reason)
+	connectFailed := c.state == stConnecting || c.state == stProxy || c.state == stHandshake
 	t.closeConn(c)
 	c.resend = false
 	if t.draining {

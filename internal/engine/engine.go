@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +30,13 @@ type Script interface {
 	Stopped() bool
 }
 
-// Thread is what one event loop is given.
+// Thread is what one event loop is given: its connections' origins, or in the simple form one
+// address, one payload and Config.TLS.
 type Thread struct {
+	// Conns, when not nil, gives the origin (an index in Config.Origins) of each of the
+	// thread's connections; Addr, Request and Heads are then unused.
+	Conns []int
+
 	Addr netip.AddrPort
 	// Request is the payload sent on every connection when Script has no request(); it may
 	// hold several pipelined requests, whose HEAD-ness Heads gives in order.
@@ -41,11 +47,14 @@ type Thread struct {
 
 // Config is a validated run description; the engine trusts it.
 type Config struct {
-	Threads     []Thread
+	Threads []Thread
+	Origins []Origin // the servers that Thread.Conns name
+	// PerOrigin keeps counts per origin (Result.Origins, indexed like Origins).
+	PerOrigin   bool
 	Connections int
-	Duration    time.Duration
+	Duration    time.Duration // 0: no deadline (-n alone); the run ends when Requests are done, or makes no progress
 	Timeout     time.Duration
-	TLS         *tls.Config // nil for plain HTTP
+	TLS         *tls.Config // the simple form's TLS; nil for plain HTTP
 	Limits      h1.Limits
 	Rate        float64 // requests per second over all connections; 0: each connection as fast as it can
 	Requests    uint64  // stop after exactly this many requests (each answered or failed); 0: no limit
@@ -114,18 +123,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if want := len(cfg.Threads) + 2; runtime.GOMAXPROCS(0) < want {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(want))
 	}
-	if cfg.TLS != nil {
-		cfg.TLS = cfg.TLS.Clone()
-		if cfg.TLS.ClientSessionCache == nil {
-			// Reconnects resume sessions instead of paying for a full handshake each time.
-			cfg.TLS.ClientSessionCache = tls.NewLRUClientSessionCache(cfg.Connections)
-		}
+	cfg.Threads, cfg.Origins = slices.Clone(cfg.Threads), slices.Clone(cfg.Origins) // the caller's stay as they are
+	if err := origins(&cfg); err != nil {
+		return nil, err
 	}
 	threads := make([]*thread, len(cfg.Threads))
 	first := 0
 	for i := range threads {
 		t, err := newThread(&cfg, i, first, sh)
-		first += ConnectionsFor(i, len(cfg.Threads), cfg.Connections)
+		first += len(cfg.Threads[i].Conns)
 		if err != nil {
 			for _, t := range threads[:i] {
 				t.close()
@@ -148,7 +154,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		return nil, err
 	}
-	deadline := start.Add(cfg.Duration)
+	d := cfg.Duration
+	if d == 0 {
+		d = noDeadline
+	}
+	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for _, t := range threads {
 		wg.Go(func() { t.run(start, deadline) })
@@ -174,7 +184,52 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Elapsed = elapsed
 	res.Late = late
+	if sh.stalled.Load() {
+		return nil, stallError(cfg.Timeout, &res.Errors)
+	}
 	return res, nil
+}
+
+// noDeadline stands for a run without one: far beyond any run, far below overflow.
+const noDeadline = time.Duration(1 << 62)
+
+// stallFactor × Config.Timeout without an open connection or a response ends a run that has no
+// deadline: a target that is gone would otherwise keep an -n run retrying its connects forever.
+const stallFactor = 5
+
+// watchProgress is the stall check of a run without a deadline, done at each sweep: a thread
+// with a connection up (connected, perhaps waiting for delay() or its schedule) or with new
+// responses marks the run as making progress; when no thread has done so for stallFactor ×
+// Timeout, the run stops and reports that it could not go on.
+func (t *thread) watchProgress(now int64, connected bool) {
+	if t.cfg.Duration != 0 {
+		return
+	}
+	if connected || t.rec.Requests != t.progressMark {
+		t.progressMark = t.rec.Requests
+		t.sh.progress.Store(now)
+		return
+	}
+	if now-t.sh.progress.Load() > stallFactor*t.timeout {
+		t.sh.stalled.Store(true)
+		t.sh.stop()
+	}
+}
+
+// stallError says why a run without a deadline stopped, with its most frequent error.
+func stallError(timeout time.Duration, e *stats.Errors) error {
+	msg := fmt.Sprintf("no open connection and no response for %v (%d × -T/--timeout): giving up", stallFactor*timeout, stallFactor)
+	var top string
+	var most uint64
+	for reason, n := range e.Reasons {
+		if n > most || n == most && reason < top {
+			top, most = reason, n
+		}
+	}
+	if top != "" {
+		msg += fmt.Sprintf(" (%d × %s)", most, top)
+	}
+	return errors.New(msg)
 }
 
 // startTime waits for at (if set and ahead) and returns the run's start: at itself, carrying a
@@ -204,6 +259,8 @@ type shared struct {
 	halt     waker         // in every thread's poller: woken once to stop them all
 	stopping atomic.Bool   // set with the first wake
 	issued   atomic.Uint64 // -n: requests issued by all threads so far
+	progress atomic.Int64  // without a deadline: when a thread last saw a connection up or new responses
+	stalled  atomic.Bool   // without a deadline: the run stopped for want of progress
 }
 
 // stop ends the run: every thread drains and returns.

@@ -55,6 +55,7 @@ type thread struct {
 	lag       *stats.Histogram // rate mode: µs by which paced sends missed their time (generator lag)
 
 	pubRequests, pubErrors uint64 // what publish last added to Config.Live
+	progressMark           uint64 // responses at the last stall check (watchProgress)
 
 	// TLS handshakes run on helper goroutines and report here (see tls.go).
 	wakeup   waker // r < 0: none (plain HTTP) or closed
@@ -78,11 +79,20 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 	if cfg.Rate > 0 {
 		t.rec.Uncorrected = stats.NewHistogram()
 	}
-	n := ConnectionsFor(i, len(cfg.Threads), cfg.Connections)
+	n := len(t.spec.Conns)
 	t.conns = make([]conn, n)
+	if cfg.PerOrigin {
+		t.rec.Origins = stats.NewOriginCounts(len(cfg.Origins))
+	}
 	for j := range t.conns {
 		t.conns[j].fd = -1
 		t.conns[j].idx = int32(j)
+		c := &t.conns[j]
+		c.oi = t.spec.Conns[j]
+		c.org = &cfg.Origins[c.oi]
+		if k := len(c.org.Payloads); k > 0 {
+			c.rr = (first + j) % k // connections start at different payloads
+		}
 		t.conns[j].parser.Init(cfg.Limits)
 		if cfg.Rate > 0 {
 			total := cfg.Connections
@@ -107,7 +117,7 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 		t.poll.close()
 		return nil, fmt.Errorf("registering the stop signal: %w", err)
 	}
-	if cfg.TLS != nil {
+	if usesTLS(cfg) {
 		var err error
 		if t.wakeup, err = newWaker(); err != nil {
 			t.wakeup = waker{-1, -1}
@@ -203,6 +213,7 @@ func (t *thread) run(start, deadline time.Time) {
 		}
 		t.tick(now)
 	}
+	t.rec.Finish(time.Duration(t.now()))
 	for i := range t.conns {
 		if c := &t.conns[i]; c.busy {
 			t.rec.InFlight += uint64(len(c.heads) - c.next) //nolint:gosec // G115: a busy connection has c.next < len(c.heads)
@@ -227,12 +238,18 @@ func (t *thread) startDrain(now int64) {
 }
 
 func (t *thread) sweep(now int64) {
+	connected := false
 	for i := range t.conns {
 		c := &t.conns[i]
+		connected = connected || c.state == stReady || c.state == stDelay
 		switch c.state {
 		case stConnecting:
 			if now-c.opened > t.timeout {
 				t.fail(c, stats.KindConnect, "connect timed out")
+			}
+		case stProxy:
+			if now-c.opened > t.timeout {
+				t.fail(c, stats.KindConnect, "proxy: no answer to CONNECT in time")
 			}
 		case stReady:
 			if c.busy && now-c.start > t.timeout {
@@ -240,6 +257,7 @@ func (t *thread) sweep(now int64) {
 			}
 		}
 	}
+	t.watchProgress(now, connected)
 }
 
 func (t *thread) failScript(err error) {

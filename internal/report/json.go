@@ -28,14 +28,16 @@ const (
 type RunConfig struct {
 	URL                  string
 	Threads, Connections int
-	Duration, Timeout    time.Duration
-	Rate                 float64 // requests/s asked for in rate mode, 0 otherwise
+	Duration, Timeout    time.Duration // Duration 0: no deadline (-n alone)
+	Requests             uint64        // -n: the requests asked for, 0 for no limit
+	Rate                 float64       // requests/s asked for in rate mode, 0 otherwise
 	Script               string
 	HeaderNames          []string
 	Runs                 int // results merged into this one: 1 for a run
 
 	Shard     string        // "I/N" for a shard of a distributed run; merged: the shards, comma-separated
 	LateStart time.Duration // how long after --start-at the run began (0: on time or no --start-at)
+	Others    []OtherAddress
 }
 
 // Document is one result as a JSON file holds it.
@@ -49,8 +51,8 @@ type Document struct {
 // latency, the uncorrected distribution of rate mode is shown too.
 func (d *Document) Run(latency bool) Run {
 	c := &d.Config
-	return Run{URL: c.URL, Threads: c.Threads, Connections: c.Connections, Duration: c.Duration, Latency: latency,
-		Rate: c.Rate, Uncorrected: latency && d.Result.Uncorrected != nil}
+	return Run{URL: c.URL, Threads: c.Threads, Connections: c.Connections, Duration: c.Duration, Requests: c.Requests, Latency: latency,
+		Rate: c.Rate, Uncorrected: latency && d.Result.Uncorrected != nil, Others: c.Others}
 }
 
 // jsonPercentiles are the percentiles every histogram lists.
@@ -76,19 +78,40 @@ type (
 		LatencyUncorrected *jsonHistogram    `json:"latency_uncorrected"`
 		ThreadRate         *jsonHistogram    `json:"thread_rate"`
 		Series             jsonSeries        `json:"series"`
+		Connections        jsonConnections   `json:"connections"`
+		Origins            []jsonOrigin      `json:"origins"`
+	}
+	jsonConnections struct {
+		Opened        uint64 `json:"opened"`
+		TLSHandshakes uint64 `json:"tls_handshakes"`
+		TLSResumed    uint64 `json:"tls_resumed"`
+	}
+	jsonOrigin struct {
+		Origin       string  `json:"origin"`
+		Requests     uint64  `json:"requests"`
+		Errors       uint64  `json:"errors"`
+		Non2xx       uint64  `json:"non2xx"`
+		Connections  uint64  `json:"connections"`
+		LatencyP50Us *int64  `json:"latency_p50_us"`
+		LatencyP90Us *int64  `json:"latency_p90_us"`
+		LatencyP99Us *int64  `json:"latency_p99_us"`
+		LatencyMaxUs *int64  `json:"latency_max_us"`
+		LatencyHDR   *string `json:"latency_hdr"`
 	}
 	jsonConfig struct {
-		URL         string   `json:"url"`
-		Threads     int      `json:"threads"`
-		Connections int      `json:"connections"`
-		DurationS   float64  `json:"duration_s"`
-		TimeoutS    float64  `json:"timeout_s"`
-		Rate        float64  `json:"rate"`
-		Script      string   `json:"script"`
-		HeaderNames []string `json:"header_names"`
-		Runs        int      `json:"runs"`
-		Shard       string   `json:"shard"`
-		LateStartUs int64    `json:"late_start_us"`
+		URL         string         `json:"url"`
+		Threads     int            `json:"threads"`
+		Connections int            `json:"connections"`
+		DurationS   float64        `json:"duration_s"`
+		Requests    uint64         `json:"request_limit"`
+		TimeoutS    float64        `json:"timeout_s"`
+		Rate        float64        `json:"rate"`
+		Script      string         `json:"script"`
+		HeaderNames []string       `json:"header_names"`
+		Runs        int            `json:"runs"`
+		Shard       string         `json:"shard"`
+		LateStartUs int64          `json:"late_start_us"`
+		Others      []OtherAddress `json:"other_addresses"`
 	}
 	jsonErrors struct {
 		Connect  uint64            `json:"connect"`
@@ -130,13 +153,17 @@ type (
 func WriteJSON(w io.Writer, d *Document) error {
 	r := d.Result
 	c := &d.Config
+	others := c.Others
+	if others == nil {
+		others = []OtherAddress{}
+	}
 	doc := jsonDoc{
 		Schema: Schema, SchemaVersion: SchemaVersion, Version: d.Version,
 		Config: jsonConfig{
 			URL: c.URL, Threads: c.Threads, Connections: c.Connections,
-			DurationS: c.Duration.Seconds(), TimeoutS: c.Timeout.Seconds(), Rate: c.Rate,
+			DurationS: c.Duration.Seconds(), Requests: c.Requests, TimeoutS: c.Timeout.Seconds(), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: max(c.Runs, 1),
-			Shard: c.Shard, LateStartUs: c.LateStart.Microseconds(),
+			Shard: c.Shard, LateStartUs: c.LateStart.Microseconds(), Others: others,
 		},
 		Start:     r.Start.UTC(),
 		ElapsedUs: r.Elapsed.Microseconds(),
@@ -172,6 +199,10 @@ func WriteJSON(w io.Writer, d *Document) error {
 		return err
 	}
 	if doc.Series, err = encodeSeries(&r.Series); err != nil {
+		return err
+	}
+	doc.Connections = jsonConnections{Opened: r.Connections, TLSHandshakes: r.Handshakes, TLSResumed: r.Resumed}
+	if doc.Origins, err = encodeOrigins(r.Origins); err != nil {
 		return err
 	}
 	enc := json.NewEncoder(w)
@@ -222,6 +253,49 @@ func encodeSeries(s *stats.Series) (jsonSeries, error) {
 	return js, nil
 }
 
+// encodeOrigins gives each origin's counts and latency percentiles, with its latency histogram
+// encoded so that merges keep it; [] with a single origin.
+func encodeOrigins(os []stats.OriginCounts) ([]jsonOrigin, error) {
+	out := []jsonOrigin{}
+	for _, o := range os {
+		jo := jsonOrigin{Origin: o.Name, Requests: o.Requests, Errors: o.Errors, Non2xx: o.Non2xx, Connections: o.Connections}
+		if o.Latency != nil && o.Latency.TotalCount() > 0 {
+			enc, err := o.Latency.Encode()
+			if err != nil {
+				return nil, fmt.Errorf("encoding a histogram: %w", err)
+			}
+			p50, p90, p99, top, hdr := o.Latency.ValueAtPercentile(50), o.Latency.ValueAtPercentile(90),
+				o.Latency.ValueAtPercentile(99), o.Latency.Max(), string(enc)
+			jo.LatencyP50Us, jo.LatencyP90Us, jo.LatencyP99Us, jo.LatencyMaxUs, jo.LatencyHDR = &p50, &p90, &p99, &top, &hdr
+		}
+		out = append(out, jo)
+	}
+	return out, nil
+}
+
+// maxOrigins bounds the origins a result may hold (app allows 100).
+const maxOrigins = 1000
+
+func decodeOrigins(js []jsonOrigin) ([]stats.OriginCounts, error) {
+	if len(js) > maxOrigins {
+		return nil, fmt.Errorf("origins: %d, at most %d", len(js), maxOrigins)
+	}
+	var out []stats.OriginCounts
+	for i, jo := range js {
+		o := stats.OriginCounts{Name: jo.Origin, Requests: jo.Requests, Errors: jo.Errors, Non2xx: jo.Non2xx,
+			Connections: jo.Connections, Latency: stats.NewSeriesHistogram()}
+		if jo.LatencyHDR != nil {
+			h, err := hdrhistogram.DecodePacked([]byte(*jo.LatencyHDR))
+			if err != nil || !stats.ValidSeriesHistogram(h) {
+				return nil, fmt.Errorf("origins[%d].latency_hdr: not an HdrHistogram V2 encoding of a 1 µs – 1 h histogram with %d significant digits", i, stats.SeriesSignificantFigures)
+			}
+			o.Latency = h
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
 // MaxJSONBytes bounds a JSON result that ReadJSON accepts.
 const MaxJSONBytes = 256 << 20
 
@@ -253,6 +327,14 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 	c := &doc.Config
 	if c.Threads < 0 || c.Connections < 0 || c.Runs < 1 || c.LateStartUs < 0 || !validSeconds(c.DurationS) || !validSeconds(c.TimeoutS) || !validFloat(c.Rate) {
 		return nil, errors.New("config: a negative or impossible value")
+	}
+	for _, o := range c.Others {
+		if o.Threads < 1 || o.Threads > c.Threads || o.Address == "" {
+			return nil, errors.New("config.other_addresses: an address without threads, or with more threads than the run")
+		}
+	}
+	if len(c.Others) == 0 {
+		c.Others = nil // none, or a document from before the field: the same
 	}
 	if doc.ElapsedUs < 0 {
 		return nil, errors.New("elapsed_us is negative")
@@ -305,13 +387,18 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 	if r.Series, err = decodeSeries(&doc.Series); err != nil {
 		return nil, err
 	}
+	r.Connections, r.Handshakes, r.Resumed = doc.Connections.Opened, doc.Connections.TLSHandshakes, doc.Connections.TLSResumed
+	if r.Origins, err = decodeOrigins(doc.Origins); err != nil {
+		return nil, err
+	}
 	return &Document{
 		Version: doc.Version,
 		Config: RunConfig{
 			URL: c.URL, Threads: c.Threads, Connections: c.Connections,
-			Duration: seconds(c.DurationS), Timeout: seconds(c.TimeoutS), Rate: c.Rate,
+			Duration: seconds(c.DurationS), Requests: c.Requests, Timeout: seconds(c.TimeoutS), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: c.Runs,
 			Shard: c.Shard, LateStart: time.Duration(c.LateStartUs) * time.Microsecond,
+			Others: c.Others,
 		},
 		Result: r,
 	}, nil

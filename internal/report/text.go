@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,14 +18,25 @@ type Run struct {
 	URL         string // as the user gave it; printed escaped
 	Threads     int
 	Connections int
-	Duration    time.Duration
-	Latency     bool // print the latency distribution (--latency)
+	Duration    time.Duration // 0: no deadline (-n alone)
+	Requests    uint64        // -n, 0 for none
+	Latency     bool          // print the latency distribution (--latency)
 
 	// Rate mode (-R): the requested rate, whether to print the uncorrected distribution too
 	// (-U), and the generator's send lag, which says whether volley kept its schedule.
 	Rate        float64
 	Uncorrected bool
 	Lag         *stats.Histogram
+
+	// Others are addresses other than the target's that threads loaded (a script's
+	// thread.addr, granted by --allow-net): the report says so after wrk's lines.
+	Others []OtherAddress
+}
+
+// OtherAddress is an address other than the target's, and how many threads loaded it.
+type OtherAddress struct {
+	Address string `json:"address"` // host:port, as dialled
+	Threads int    `json:"threads"`
 }
 
 // latencyPercentiles are the rows of wrk's "Latency Distribution".
@@ -33,13 +45,23 @@ var latencyPercentiles = []float64{50, 75, 90, 99}
 // maxReasons is how many error reasons the report lists.
 const maxReasons = 5
 
-// WriteBanner writes wrk's first two lines:
+// WriteBanner writes wrk's first two lines, and says what ends the run when -n does:
 //
 //	Running 10s test @ http://127.0.0.1:8080/
 //	  2 threads and 10 connections
+//
+//	Running 5000 requests @ http://127.0.0.1:8080/               (-n 5000)
+//	Running 5000 requests, for at most 10s @ http://127.0.0.1:8080/  (-n 5000 -d 10s)
 func WriteBanner(w io.Writer, run Run) error {
-	_, err := fmt.Fprintf(w, "Running %s test @ %s\n  %d threads and %d connections\n",
-		FormatDuration(run.Duration), Escape(run.URL), run.Threads, run.Connections)
+	what := FormatDuration(run.Duration) + " test"
+	if run.Requests > 0 {
+		what = strconv.FormatUint(run.Requests, 10) + " requests"
+		if run.Duration > 0 {
+			what += ", for at most " + FormatDuration(run.Duration)
+		}
+	}
+	_, err := fmt.Fprintf(w, "Running %s @ %s\n  %d threads and %d connections\n",
+		what, Escape(run.URL), run.Threads, run.Connections)
 	return err
 }
 
@@ -101,6 +123,8 @@ func WriteText(w io.Writer, run Run, r *stats.Result) error {
 	}
 	fmt.Fprintf(&b, "Requests/sec: %9s\n", reqPerSec.Text('f', 2))
 	fmt.Fprintf(&b, "Transfer/sec: %10sB\n", binaryU.format(bytesPerSec, 2))
+	writeOthers(&b, run)
+	writeSetupLines(&b, run, r)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -173,4 +197,21 @@ func writeReasons(b *strings.Builder, e *stats.Errors) {
 	if len(rs) > maxReasons {
 		fmt.Fprintf(b, "    %*d in %d more reasons\n", width, rest, len(rs)-maxReasons)
 	}
+}
+
+// writeOthers says where the load went besides the target, when a script sent threads
+// elsewhere: "Load also went to 127.0.0.2:9999 (1 of 2 threads), granted by --allow-net".
+func writeOthers(b *strings.Builder, run Run) {
+	if len(run.Others) > 0 {
+		b.WriteString("Load also went to " + othersText(run.Others, run.Threads) + ", granted by --allow-net\n")
+	}
+}
+
+// othersText lists other addresses with their threads, escaped: "127.0.0.2:9999 (1 of 2 threads)".
+func othersText(others []OtherAddress, threads int) string {
+	parts := make([]string, len(others))
+	for i, o := range others {
+		parts[i] = fmt.Sprintf("%s (%d of %d threads)", Escape(o.Address), o.Threads, threads)
+	}
+	return strings.Join(parts, ", ")
 }

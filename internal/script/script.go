@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime/metrics"
 	"strconv"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -39,14 +39,24 @@ type Options struct {
 	Path   string // the script file, also its name in messages
 	Source []byte // the script itself; read from Path when nil
 
-	Args      []string // init(args): args[0] is the URL, then the user's arguments
-	AllowRead []string // roots under which io.open and io.lines may read (--allow-read)
-	Target    Target
+	Args       []string // init(args): args[0] is the URL, then the user's arguments
+	AllowRead  []string // files, and directories under which, io.open, io.lines and require may read (--allow-read)
+	AllowWrite []string // directories under which io.open may create and write files (--allow-write)
+	AllowEnv   []string // environment variables os.getenv returns: NAME, or PREFIX* (--allow-env)
+	MaxWrite   int64    // bytes all file writes of the run may add together; 0 is DefaultMaxWrite
+	Target     Target
+	// Net is what wrk.lookup, wrk.connect and thread.addr may reach: the target, and what
+	// --allow-net grants. nil grants nothing.
+	Net *netpolicy.Policy
+	// MaxRequestBytes bounds what request() returns and what wrk.format and the wrk table
+	// build (--max-request-bytes); 0 means DefaultMaxRequestBytes.
+	MaxRequestBytes int
 
 	HookTimeout  time.Duration // time limit of one request(), response() or delay() call
 	SetupTimeout time.Duration // time limit of loading the script (the main chunk in every state, setup(), init()) together, and of done()
 	MemoryLimit  int64         // bytes of script state, all states together
 	Stdout       io.Writer     // print and io.write, buffered
+	Stderr       io.Writer     // io.stderr and the sandbox's warnings (an os.getenv not granted)
 
 	// Interrupt, once closed (SIGINT), stops the calls running and refuses
 	// those that follow, except done(): wrk runs done() after an interrupted
@@ -56,10 +66,11 @@ type Options struct {
 
 // Defaults for zero Options fields.
 const (
-	DefaultHookTimeout  = 100 * time.Millisecond
-	DefaultSetupTimeout = 10 * time.Second
-	DefaultMemoryLimit  = 256 << 20
-	maxSourceSize       = 16 << 20
+	DefaultHookTimeout     = 100 * time.Millisecond
+	DefaultSetupTimeout    = 10 * time.Second
+	DefaultMemoryLimit     = 256 << 20
+	DefaultMaxRequestBytes = 4 << 20
+	maxSourceSize          = 16 << 20
 )
 
 // setupBudget, as a call's limit, is what is left of SetupTimeout since Load: the main chunk
@@ -73,11 +84,19 @@ type Main struct {
 	setupEnd  time.Time // when the setup budget runs out
 	name      string
 	proto     *lua.FunctionProto
-	roots     []string
+	grants    *grants
 	maxString int
+	maxWrite  int64
 	main      *state
 	wd        *watchdog
 	out       output
+	errOut    output
+
+	written   atomic.Int64 // bytes written to files, all states together
+	openFiles atomic.Int64 // files open for writing, all states together
+	envMu     sync.Mutex
+	envWarned map[string]bool // os.getenv names already warned about
+	modules   moduleCache
 
 	liveAtWalk   atomic.Uint64 // the live heap at the last measurement of a state
 	allocsAtWalk atomic.Uint64 // bytes the program had allocated then
@@ -100,10 +119,16 @@ type state struct {
 	thread    *Thread // nil in the main state
 	wrk       *lua.LTable
 	rng       *rand.Rand
-	out       []byte // print and io.write, not yet written
-	steps     int    // pattern matching steps allowed per builtin call, by time limit
-	worked    int    // bytes of builtin work since the last poll for a stop (see work)
-	allocated int64  // bytes of strings built since the last measurement (see allocating)
+	out       []byte         // print and io.write to stdout, not yet written
+	output    *lua.LUserData // io.output(), io.write's file
+	input     *lua.LUserData // io.input(), io.read's file
+	stdin     *lua.LUserData
+	files     []*luaFile     // files open for writing
+	loaded    *lua.LTable    // package.loaded
+	jsonNull  *lua.LUserData // the JSON modules' null, one for all of them
+	steps     int            // pattern matching steps allowed per builtin call, by time limit
+	worked    int            // bytes of builtin work since the last poll for a stop (see work)
+	allocated int64          // bytes of strings built since the last measurement (see allocating)
 	concatFn  *lua.LFunction
 	fileMeta  *lua.LTable
 	stdout    *lua.LUserData
@@ -139,6 +164,22 @@ func (s *state) flush() {
 	}
 }
 
+// flushLines writes out the complete lines in the buffer, after each hook call: what a script
+// prints shows as it happens, as wrk's print does on a terminal (C's stdio is line-buffered
+// there), while a hook that printed nothing costs one length check.
+func (s *state) flushLines() {
+	if len(s.out) == 0 {
+		return
+	}
+	i := bytes.LastIndexByte(s.out, '\n')
+	if i < 0 {
+		s.flushIfLarge()
+		return
+	}
+	s.m.out.write(s.out[:i+1])
+	s.out = append(s.out[:0], s.out[i+1:]...)
+}
+
 func (s *state) flushIfLarge() {
 	if len(s.out) >= flushAt {
 		s.flush()
@@ -159,12 +200,21 @@ func Load(o Options) (*Main, error) {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
 	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	if o.MaxWrite <= 0 {
+		o.MaxWrite = DefaultMaxWrite
+	}
 	m := &Main{opts: o, name: o.Path, setupEnd: time.Now().Add(o.SetupTimeout)}
 	if m.name == "" {
 		m.name = "script.lua"
 	}
 	m.maxString = int(max(min(o.MemoryLimit/4, 1<<30), 1<<20))
-	m.out.w = o.Stdout
+	m.out.w, m.errOut.w, m.maxWrite = o.Stdout, o.Stderr, o.MaxWrite
 	m.states.Store(&[]*state{})
 	src := o.Source
 	if src == nil {
@@ -173,18 +223,11 @@ func Load(o Options) (*Main, error) {
 			return nil, err
 		}
 	}
-	for _, root := range o.AllowRead {
-		abs, err := filepath.Abs(root)
-		if err == nil {
-			abs, err = filepath.EvalSymlinks(abs)
-		}
-		if err != nil {
-			return nil, newError(ErrPermission, "--allow-read "+root+": "+pathError(err))
-		}
-		m.roots = append(m.roots, abs)
-	}
 	proto, err := compile(m.name, src)
 	if err != nil {
+		return nil, err
+	}
+	if m.grants, err = openGrants(&o); err != nil {
 		return nil, err
 	}
 	m.proto = proto
@@ -207,12 +250,12 @@ func Load(o Options) (*Main, error) {
 func readSource(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, newError(ErrPermission, path+": "+pathError(err))
+		return nil, newError(ErrPermission, "-s/--script "+path+": "+pathError(err))
 	}
 	defer func() { _ = f.Close() }() // opened read-only: a failed close loses nothing
 	src, err := io.ReadAll(io.LimitReader(f, maxSourceSize+1))
 	if err != nil {
-		return nil, newError(ErrPermission, path+": "+pathError(err))
+		return nil, newError(ErrPermission, "-s/--script "+path+": "+pathError(err))
 	}
 	if len(src) > maxSourceSize {
 		return nil, newError(ErrScript, path+": script is larger than "+mib(maxSourceSize))
@@ -236,7 +279,7 @@ func compile(name string, src []byte) (proto *lua.FunctionProto, err error) {
 			proto, err = nil, newError(ErrScript, name+": cannot compile the script")
 		}
 	}()
-	if bytes.HasPrefix(src, []byte("\x1bLua")) {
+	if len(src) > 0 && src[0] == 0x1b { // Lua's bytecode signature starts with ESC
 		return nil, newError(ErrScript, name+": precompiled bytecode is not accepted; load the Lua source")
 	}
 	if bytes.HasPrefix(src, []byte("#")) { // a shebang line, skipped as lua(1) does
@@ -321,7 +364,7 @@ func (s *state) global(name string) *lua.LFunction {
 
 // roots are values the sandbox holds outside the globals, for measure.
 func (s *state) roots() []lua.LValue {
-	r := []lua.LValue{s.wrk, s.stdout}
+	r := []lua.LValue{s.wrk, s.stdout, s.output, s.input}
 	if t := s.thread; t != nil {
 		for _, fn := range []*lua.LFunction{t.reqFn, t.respFn, t.delayFn} {
 			if fn != nil {
@@ -370,6 +413,10 @@ func (m *Main) Close() {
 	}
 	for _, s := range m.allStates() {
 		s.flush()
+		s.closeFiles()
 		s.L.Close()
+	}
+	if m.grants != nil {
+		m.grants.close()
 	}
 }
