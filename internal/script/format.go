@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -34,11 +35,13 @@ func (s *state) strFormat(L *lua.LState) int {
 		if arg > L.GetTop() {
 			argError(L, arg, "format", "no value")
 		}
+		before := len(out)
 		out = s.formatOne(L, out, spec, arg)
 		s.checkSize(L, len(out))
+		s.work(len(out) - before)
 	}
 	s.allocating(len(out))
-	L.Push(lua.LString(out))
+	L.Push(lua.LString(unsafe.String(unsafe.SliceData(out), len(out)))) // out is not written again
 	return 1
 }
 

@@ -116,8 +116,19 @@ func (g *guard) fire(word uint64, why *abortError) bool {
 // millisecond of being told to, whatever the size of its arguments.
 func (s *state) work(n int) {
 	s.worked += n
-	if s.worked >= workStep {
-		s.worked = 0
+	if s.worked < workStep {
+		return
+	}
+	s.worked = 0
+	s.checkAbort()
+	// On a busy machine (collections back to back, both cores taken) the
+	// watchdog may run late: the call's own clock, started at its first
+	// poll, stops it too.
+	now := time.Now()
+	if s.pollSeq != s.g.seq {
+		s.pollSeq, s.firstPoll = s.g.seq, now
+	} else if now.Sub(s.firstPoll) > time.Duration(s.g.limit.Load()) {
+		s.g.fire(s.g.word.Load(), s.m.timeoutError(&s.g))
 		s.checkAbort()
 	}
 }
@@ -133,6 +144,7 @@ const workStep = 1 << 20
 // tick (and a garbage collection) later. Strings that turn out to be garbage
 // only cost that measurement.
 func (s *state) allocating(n int) {
+	s.work(n) // building it is work too
 	s.allocated += int64(n)
 	if s.allocated <= s.m.opts.MemoryLimit-s.m.scriptBytes() {
 		return

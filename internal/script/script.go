@@ -128,6 +128,8 @@ type state struct {
 	jsonNull  *lua.LUserData // the JSON modules' null, one for all of them
 	steps     int            // pattern matching steps allowed per builtin call, by time limit
 	worked    int            // bytes of builtin work since the last poll for a stop (see work)
+	pollSeq   uint64         // the call (guard.seq) that firstPoll belongs to
+	firstPoll time.Time      // when work first polled in that call
 	allocated int64          // bytes of strings built since the last measurement (see allocating)
 	concatFn  *lua.LFunction
 	fileMeta  *lua.LTable

@@ -179,12 +179,8 @@ func (w *watchdog) check(now time.Time) {
 			g.seen, g.seenAt, g.liveAt = word, now, live
 			continue
 		}
-		if lim := time.Duration(g.limit.Load()); now.Sub(g.seenAt) >= lim {
-			msg := "ran longer than " + lim.String() + " (infinite loop?)"
-			if g.setup.Load() {
-				msg = "ran longer than the " + w.m.opts.SetupTimeout.String() + " allowed for the main chunk, setup() and init() together (infinite loop?)"
-			}
-			g.fire(word, &abortError{ErrTimeout, msg})
+		if now.Sub(g.seenAt) >= time.Duration(g.limit.Load()) {
+			g.fire(word, w.m.timeoutError(g))
 			continue
 		}
 		if live > g.liveAt && live-g.liveAt+known > limit {
@@ -199,6 +195,15 @@ func (w *watchdog) check(now time.Time) {
 	// measurement that follows corrects it. Never below the live heap plus
 	// headroom, where the collector would run without pause.
 	w.limitGC(max(w.m.otherAtWalk.Load()+w.m.opts.MemoryLimit, int64(min(live, math.MaxInt64/2))) + gcHeadroom) //nolint:gosec // G115: bounded by min
+}
+
+// timeoutError says that g's call ran out of time.
+func (m *Main) timeoutError(g *guard) *abortError {
+	msg := "ran longer than " + time.Duration(g.limit.Load()).String() + " (infinite loop?)"
+	if g.setup.Load() {
+		msg = "ran longer than the " + m.opts.SetupTimeout.String() + " allowed for the main chunk, setup() and init() together (infinite loop?)"
+	}
+	return &abortError{ErrTimeout, msg}
 }
 
 func mib(n int64) string {
