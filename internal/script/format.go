@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -41,7 +40,7 @@ func (s *state) strFormat(L *lua.LState) int {
 		s.work(len(out) - before)
 	}
 	s.allocating(len(out))
-	L.Push(lua.LString(unsafe.String(unsafe.SliceData(out), len(out)))) // out is not written again
+	L.Push(lua.LString(ownedString(out)))
 	return 1
 }
 

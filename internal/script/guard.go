@@ -246,7 +246,7 @@ func (s *state) measure() error {
 	s.m.allocsAtWalk.Store(allocs)
 	total := s.m.scriptBytes()
 	s.m.liveAtWalk.Store(live)
-	s.m.otherAtWalk.Store(max(int64(min(live, math.MaxInt64))-total, 0)) //nolint:gosec // G115: bounded by min
+	s.m.otherAtWalk.Store(max(int64(min(live, math.MaxInt64))-total, 0))
 	if total > s.m.opts.MemoryLimit {
 		return s.fail(ErrMemory, "memory quota exceeded: script state holds about "+
 			mib(total)+" (limit "+mib(s.m.opts.MemoryLimit)+")")

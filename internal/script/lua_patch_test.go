@@ -10,15 +10,15 @@ import (
 // sandbox: each fails with the unpatched module.
 
 // heapAfter returns how much the live heap grew while run ran, after a collection.
-func heapAfter(run func()) int64 {
+func heapAfter(run func()) uint64 {
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	before := int64(ms.HeapAlloc)
+	before := ms.HeapAlloc
 	run()
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	return int64(ms.HeapAlloc) - before
+	return ms.HeapAlloc - min(before, ms.HeapAlloc)
 }
 
 // Patch 1: keys set and deleted are forgotten (upstream kept each one: about 80 bytes per key

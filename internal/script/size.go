@@ -98,7 +98,7 @@ func (w *walker) push(v lua.LValue) {
 
 func (w *walker) str(s string) {
 	if len(s) >= sharedString {
-		p := unsafe.StringData(s)
+		p := unsafe.StringData(s) //nolint:gosec // G103: the address only identifies the string; it is never dereferenced
 		if _, ok := w.strings[p]; ok {
 			w.total += sizeString
 			return

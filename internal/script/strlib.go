@@ -35,6 +35,13 @@ func (s *state) openString(G *lua.LTable) {
 	L.SetMetatable(lua.LString(""), mt)
 }
 
+// ownedString returns b as a string without copying it: for a buffer a
+// builtin has just filled and never writes again (results of up to 64 MiB
+// need not be copied twice).
+func ownedString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b)) //nolint:gosec // G103: callers own b and never write it again
+}
+
 // strRange converts Lua's i, j (1-based, negative from the end) to a byte
 // range of a string of length n; empty when start >= end.
 func strRange(n, i, j int) (start, end int) {
@@ -122,7 +129,7 @@ func (s *state) mapBytes(str string, to *[256]byte) string {
 		}
 		s.work(end - start)
 	}
-	return unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
+	return ownedString(b)
 }
 
 func (s *state) strReverse(L *lua.LState) int {
@@ -136,7 +143,7 @@ func (s *state) strReverse(L *lua.LState) int {
 		}
 		s.work(end - start)
 	}
-	L.Push(lua.LString(unsafe.String(unsafe.SliceData(b), len(b)))) // b is not written again
+	L.Push(lua.LString(ownedString(b)))
 	return 1
 }
 
@@ -174,6 +181,6 @@ func (s *state) strRep(L *lua.LState) int {
 		built += copy(b[built:], b[built-from:built-from+min(from, workStep, total-built)])
 		s.work(workStep)
 	}
-	L.Push(lua.LString(unsafe.String(unsafe.SliceData(b), len(b)))) // b is not written again
+	L.Push(lua.LString(ownedString(b)))
 	return 1
 }

@@ -194,7 +194,7 @@ func (w *watchdog) check(now time.Time) {
 	// collections come sooner, the live heap is seen to grow, and the
 	// measurement that follows corrects it. Never below the live heap plus
 	// headroom, where the collector would run without pause.
-	w.limitGC(max(w.m.otherAtWalk.Load()+w.m.opts.MemoryLimit, int64(min(live, math.MaxInt64/2))) + gcHeadroom) //nolint:gosec // G115: bounded by min
+	w.limitGC(max(w.m.otherAtWalk.Load()+w.m.opts.MemoryLimit, int64(min(live, math.MaxInt64/2))) + gcHeadroom)
 }
 
 // timeoutError says that g's call ran out of time.
