@@ -209,6 +209,8 @@ func TestInterruptStopsScripts(t *testing.T) {
 		{"sort in the main chunk", `local a, b = ("x"):rep(2^24) .. "a", ("x"):rep(2^24) .. "b"
 			local t = {} for i = 1, 600 do t[i] = i % 2 == 0 and a or b end table.sort(t)`, "10s", []time.Duration{1500 * time.Millisecond}, ExitUsage, "the main chunk interrupted"},
 		{"setup", `function setup() while true do end end`, "10s", []time.Duration{time.Second}, ExitUsage, "setup() interrupted"},
+		{"init", `function init() while true do end end`, "10s", []time.Duration{time.Second}, ExitUsage, "init() interrupted"},
+		{"a hook with a long limit", `function response() while true do end end`, "10s", []time.Duration{time.Second}, ExitOK, ""},
 		{"done", `function done() while true do end end`, "300ms", []time.Duration{1500 * time.Millisecond}, ExitUsage, "done() interrupted"},
 		// The first signal stops the run, done() runs as wrk runs it, the second ends it all.
 		{"twice", `function done() while true do end end`, "10s", []time.Duration{time.Second, 1500 * time.Millisecond}, 128 + int(syscall.SIGINT), ""},
@@ -218,7 +220,7 @@ func TestInterruptStopsScripts(t *testing.T) {
 			script := writeScript(t, tc.src)
 			buildBinary(t)
 			began := time.Now()
-			cmd, errb := start(t, "-t1", "-c1", "-d"+tc.duration, "-s", script, srv.URL()+"/")
+			cmd, errb := start(t, "-t1", "-c1", "-d"+tc.duration, "--script-timeout", "1m", "-s", script, srv.URL()+"/")
 			var last time.Time
 			for _, at := range tc.signals {
 				time.Sleep(time.Until(began.Add(at)))
