@@ -14,8 +14,8 @@ import (
 	"volley/internal/stats"
 )
 
-// TLS stays in the event loop (DESIGN decision 3): crypto/tls runs over tlsPipe, an in-memory
-// net.Conn. The loop moves ciphertext between the socket and the pipe. Only the handshake runs on
+// TLS stays in the event loop (docs/architecture.md, decision 3): crypto/tls runs over tlsPipe,
+// an in-memory net.Conn. The loop moves ciphertext between the socket and the pipe. Only the handshake runs on
 // a helper goroutine, over a duplicate of the socket managed by Go's own poller; the loop keeps
 // off the socket meanwhile and takes it back when the helper reports.
 
