@@ -124,7 +124,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		// What scripts print reaches a terminal escaped, newlines and tabs kept.
 		scriptOut := &report.SafeWriter{W: text}
 		defer scriptOut.Flush() //nolint:errcheck // nothing better to do if stdout is gone
-		if sm, err = loadScript(cfg, policy, scriptOut); err != nil {
+		if sm, err = loadScript(cfg, policy, scriptOut, stderr); err != nil {
 			warn(stderr, loadError(err))
 			return ExitUsage
 		}

@@ -21,7 +21,7 @@ import (
 // threads' addresses and static requests come from their states.
 // loadScript compiles and runs the script in the main state: before the target is
 // resolved, so that a broken script is reported as such, as wrk does.
-func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout io.Writer) (*script.Main, error) {
+func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout, stderr io.Writer) (*script.Main, error) {
 	t := cfg.Target
 	port := ""
 	if t.PortGiven {
@@ -35,10 +35,14 @@ func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout io.Writer) (*s
 		Path:        cfg.Script,
 		Args:        append([]string{t.Raw}, cfg.ScriptArgs...),
 		AllowRead:   cfg.AllowRead,
+		AllowWrite:  cfg.AllowWrite,
+		AllowEnv:    cfg.AllowEnv,
+		MaxWrite:    cfg.MaxWriteBytes,
 		Target:      script.Target{Scheme: t.Scheme, Host: t.Host, Port: port, Path: t.RequestURI, Headers: headers, URL: t.Raw},
 		HookTimeout: cfg.ScriptTimeout,
 		MemoryLimit: cfg.ScriptMemory,
 		Stdout:      stdout,
+		Stderr:      stderr,
 		Net:         policy,
 
 		MaxRequestBytes: cfg.MaxRequestBytes,

@@ -16,6 +16,13 @@ import (
 // startNginx runs Debian's nginx on a loopback port with one worker, or skips the test.
 func startNginx(t *testing.T) string {
 	t.Helper()
+	return startNginxKeepalive(t, 100000000)
+}
+
+// startNginxKeepalive is startNginx with nginx closing each connection after keepalive
+// requests (its keepalive_requests, 1000 by default), answering the last with Connection: close.
+func startNginxKeepalive(t *testing.T, keepalive int) string {
+	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		t.Skip("nginx not installed (apt-get install -y nginx-light); .ci/run installs it")
@@ -38,7 +45,7 @@ error_log %[1]s/logs/error.log warn;
 daemon off;
 events { worker_connections 1024; }
 http {
-  access_log off; keepalive_requests 100000000;
+  access_log off; keepalive_requests %[3]d;
   client_body_temp_path %[1]s/tmp/body; proxy_temp_path %[1]s/tmp/proxy;
   fastcgi_temp_path %[1]s/tmp/fcgi; uwsgi_temp_path %[1]s/tmp/uwsgi; scgi_temp_path %[1]s/tmp/scgi;
   server {
@@ -47,7 +54,7 @@ http {
     location / { default_type text/plain; return 404 "no\n"; }
   }
 }
-`, dir, port)
+`, dir, port, keepalive)
 	cfgPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)

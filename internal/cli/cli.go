@@ -43,9 +43,12 @@ type Config struct {
 	Requests    uint64  // -n: stop after exactly this many requests; 0 = no limit
 
 	AllowRead     []string          // --allow-read: roots under which scripts may read files
-	AllowNet      []netpolicy.Grant // --allow-net: hosts and addresses scripts may reach besides the target
 	ScriptTimeout time.Duration     // --script-timeout: CPU time per request/response/delay hook call
 	ScriptMemory  int64             // --script-memory: bytes for all of a script's state
+	AllowNet      []netpolicy.Grant // --allow-net: hosts and addresses scripts may reach besides the target
+	AllowWrite    []string          // --allow-write: directories under which scripts may create and write files
+	AllowEnv      []string          // --allow-env: environment variables scripts may read, NAME or PREFIX*
+	MaxWriteBytes int64             // --max-write-bytes: bytes a script's file writes may add in a run
 
 	// Outputs besides the text report, written after the run.
 	JSON       string           // --json: the JSON result's file, "-" for stdout (the text report then goes to stderr)
@@ -77,10 +80,10 @@ const (
 	MinRequests, MaxRequests               = 1, 1_000_000_000_000
 	MinScriptTimeout, MaxScriptTimeout     = time.Millisecond, time.Minute
 	MinScriptMemory, MaxScriptMemory       = 1 << 20, 64 << 30
-	MaxAllowRead                           = 100
-	MaxAllowNet                            = 100
+	MaxAllowRead                           = 100 // --allow-read, --allow-net, --allow-write and --allow-env flags, each
 	MinMaxRequestBytes, MaxMaxRequestBytes = 1 << 10, 1 << 30
 	DefaultMaxRequestBytes                 = 4 << 20
+	MinMaxWriteBytes, MaxMaxWriteBytes     = 1 << 10, 1 << 40
 	MaxFailOn                              = 100 // --fail-on flags
 )
 

@@ -34,6 +34,9 @@ var flagDefs = []flagDef{
 	{0, "allow-read", true},
 	{0, "script-timeout", true},
 	{0, "script-memory", true},
+	{0, "allow-write", true},
+	{0, "allow-env", true},
+	{0, "max-write-bytes", true},
 	{0, "json", true},
 	{0, "html", true},
 	{0, "hdr-log", true},
@@ -70,14 +73,16 @@ type rawFlags struct {
 	shard, shards, startAt                          string
 	maxRequestBytes                                 string
 	headers, allowRead, allowNet, failOn            []string
+	allowWrite, allowEnv                            []string
+	maxWriteBytes                                   string
 	latency, insecure, version, help, uLatency      bool
 	quiet                                           bool
 }
 
 // defaults for a run and for "volley demo".
 var (
-	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M"}
-	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M"}
+	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M", maxWriteBytes: "1G"}
+	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M", maxWriteBytes: "1G"}
 )
 
 func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
@@ -105,6 +110,9 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringArrayVar(&v.allowRead, "allow-read", nil, "")
 	fs.StringVar(&v.scriptTimeout, "script-timeout", defaults.scriptTimeout, "")
 	fs.StringVar(&v.scriptMemory, "script-memory", defaults.scriptMemory, "")
+	fs.StringArrayVar(&v.allowWrite, "allow-write", nil, "")
+	fs.StringArrayVar(&v.allowEnv, "allow-env", nil, "")
+	fs.StringVar(&v.maxWriteBytes, "max-write-bytes", defaults.maxWriteBytes, "")
 	fs.StringVar(&v.shard, "shard", "", "")
 	fs.StringVar(&v.shards, "shards", "", "")
 	fs.StringVar(&v.startAt, "start-at", "", "")

@@ -202,25 +202,14 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 			cfg.Duration = 0 // -n alone: no deadline; the run ends when the requests are done
 		}
 	}
-	if len(v.allowRead) > MaxAllowRead {
-		return nil, usageErrorf("too many --allow-read flags (" + strconv.Itoa(len(v.allowRead)) + ", at most " + strconv.Itoa(MaxAllowRead) + ")")
+	if err := v.grants(cfg); err != nil {
+		return nil, err
 	}
-	for _, p := range v.allowRead {
-		if p == "" || strings.IndexByte(p, 0) >= 0 || len(p) > 4096 {
-			return nil, invalidFlag("allow-read", p, "not a path")
-		}
-		cfg.AllowRead = append(cfg.AllowRead, p)
+	wmax, err := boundedFlag("max-write-bytes", v.maxWriteBytes, parseBytes, MinMaxWriteBytes, MaxMaxWriteBytes, "1k", "1024G")
+	if err != nil {
+		return nil, err
 	}
-	if len(v.allowNet) > MaxAllowNet {
-		return nil, usageErrorf("too many --allow-net flags (" + strconv.Itoa(len(v.allowNet)) + ", at most " + strconv.Itoa(MaxAllowNet) + ")")
-	}
-	for _, s := range v.allowNet {
-		g, err := netpolicy.ParseGrant(s)
-		if err != nil {
-			return nil, invalidFlag("allow-net", s, err.Error()+" (want HOST or HOST:PORT)")
-		}
-		cfg.AllowNet = append(cfg.AllowNet, g)
-	}
+	cfg.MaxWriteBytes = int64(wmax)
 	if cfg.ScriptTimeout, err = durationFlag("script-timeout", v.scriptTimeout, MinScriptTimeout, MaxScriptTimeout, "1m"); err != nil {
 		return nil, err
 	}
@@ -230,7 +219,7 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	}
 	cfg.ScriptMemory = int64(mem)
 	if cfg.Script == "" {
-		for _, long := range []string{"allow-read", "allow-net", "script-timeout", "script-memory"} {
+		for _, long := range []string{"allow-read", "allow-net", "allow-write", "allow-env", "max-write-bytes", "script-timeout", "script-memory"} {
 			if fs.Changed(long) {
 				return nil, usageErrorf(displayName(long) + " applies to a script, and there is none (-s/--script)")
 			}
@@ -246,6 +235,55 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// grants validates what scripts are granted: --allow-read and --allow-write paths, and
+// --allow-env names (NAME, or PREFIX* for every name that starts with PREFIX).
+func (v *rawFlags) grants(cfg *Config) error {
+	for _, g := range []struct {
+		long string
+		vals []string
+		to   *[]string
+	}{{"allow-read", v.allowRead, &cfg.AllowRead}, {"allow-write", v.allowWrite, &cfg.AllowWrite}, {"allow-env", v.allowEnv, &cfg.AllowEnv}} {
+		if len(g.vals) > MaxAllowRead {
+			return usageErrorf("too many --" + g.long + " flags (" + strconv.Itoa(len(g.vals)) + ", at most " + strconv.Itoa(MaxAllowRead) + ")")
+		}
+		for _, p := range g.vals {
+			if g.long == "allow-env" {
+				if !envPattern(p) {
+					return invalidFlag(g.long, p, "not a variable name, or a prefix followed by * (the whole environment cannot be granted)")
+				}
+			} else if p == "" || strings.IndexByte(p, 0) >= 0 || len(p) > 4096 {
+				return invalidFlag(g.long, p, "not a path")
+			}
+			*g.to = append(*g.to, p)
+		}
+	}
+	if len(v.allowNet) > MaxAllowRead {
+		return usageErrorf("too many --allow-net flags (" + strconv.Itoa(len(v.allowNet)) + ", at most " + strconv.Itoa(MaxAllowRead) + ")")
+	}
+	for _, s := range v.allowNet {
+		g, err := netpolicy.ParseGrant(s)
+		if err != nil {
+			return invalidFlag("allow-net", s, err.Error()+" (want HOST or HOST:PORT)")
+		}
+		cfg.AllowNet = append(cfg.AllowNet, g)
+	}
+	return nil
+}
+
+// envPattern reports whether p is a variable name, or a non-empty prefix of one followed by *.
+func envPattern(p string) bool {
+	name := strings.TrimSuffix(p, "*")
+	if name == "" || len(name) > 256 {
+		return false
+	}
+	for i, c := range name {
+		if c != '_' && (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // outputs validates the output flags: file names, and --fail-on expressions,

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"golang.org/x/sys/unix"
 
 	"volley/internal/h1"
@@ -95,13 +97,15 @@ func (t *thread) established(c *conn) {
 // proceed sends the next request: after the script's delay(), and in rate mode at its
 // scheduled time.
 func (t *thread) proceed(c *conn) {
-	if t.draining || t.seen >= t.end {
-		t.closeConn(c) // the run is ending: no new requests
-		return
-	}
 	if c.resend {
+		// Requests already issued that a closed connection left unanswered: they go out
+		// again even as the run ends, since they are part of it (and of -n's count).
 		c.resend = false
 		t.send(c)
+		return
+	}
+	if t.draining || t.seen >= t.end {
+		t.closeConn(c) // the run is ending: no new requests
 		return
 	}
 	var notBefore int64
@@ -294,8 +298,7 @@ func (t *thread) readable(c *conn) {
 		}
 		if !c.gotData && c.served > 0 && errno == unix.ECONNRESET {
 			// The keep-alive race, as in eof: send the request again on a new connection.
-			c.resend = true
-			t.closed(c)
+			t.resendRest(c)
 			return
 		}
 		t.fail(c, stats.KindRead, "read: "+errno.Error())
@@ -329,7 +332,12 @@ func (t *thread) consume(c *conn, b []byte) {
 		if !done {
 			return
 		}
+		closing := !c.parser.KeepAlive()
 		if !t.responded(c) {
+			return
+		}
+		if closing && c.busy {
+			t.resendRest(c) // Connection: close with requests pipelined behind the response
 			return
 		}
 		if !c.busy && len(b) > 0 {
@@ -395,21 +403,48 @@ func (t *thread) eof(c *conn) {
 	case err == nil && done:
 		if t.responded(c) {
 			if c.busy {
-				t.fail(c, stats.KindRead, "connection closed with pipelined requests unanswered")
+				t.resendRest(c)
 				return
 			}
 			t.closed(c)
 		}
+	case c.next > 0 && noResponseBytes(err):
+		// Closed between two responses of a pipelined batch: the rest was never answered.
+		t.resendRest(c)
 	case !c.gotData && c.served > 0:
 		// The server closed a keep-alive connection as the request went out: send it again on
 		// a new connection, as HTTP clients do, rather than count an error.
-		c.resend = true
-		t.closed(c)
+		t.resendRest(c)
 	case err != nil:
 		t.fail(c, stats.KindRead, err.Error())
 	default:
 		t.fail(c, stats.KindRead, "connection closed by the server before the response was complete")
 	}
+}
+
+// noResponseBytes reports whether err is the parser's "closed before the response": not one
+// byte of the response in progress arrived.
+func noResponseBytes(err error) bool {
+	var he *h1.Error
+	return errors.As(err, &he) && he.Kind == h1.ErrClosed
+}
+
+// resendRest replaces a connection that closed part way through a pipelined batch and sends
+// the requests it left unanswered again on the new one, as RFC 9112 §9.3.2 asks of a client:
+// a server may close after any response (nginx does after keepalive_requests), and what was
+// pipelined behind it was never processed. The batch stays outstanding meanwhile, so that the
+// end of a run waits for it; its requests keep their place in -n's count and, in rate mode,
+// their scheduled time. A server that answers nothing at all is not retried this way: the
+// batch had at least one response on the closed connection, or (the keep-alive race) the
+// connection had answered an earlier batch.
+func (t *thread) resendRest(c *conn) {
+	c.payload, c.heads = c.payload[h1.PrefixLen(c.payload, c.next):], c.heads[c.next:]
+	c.next = 0
+	t.closeConn(c)
+	c.busy = true
+	t.inflight++
+	c.resend = true
+	t.begin(c, t.now())
 }
 
 // closed replaces a connection that ended without error.

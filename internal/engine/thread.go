@@ -204,6 +204,7 @@ func (t *thread) run(start, deadline time.Time) {
 		}
 		t.tick(now)
 	}
+	t.rec.Finish(time.Duration(t.now()))
 	for i := range t.conns {
 		if c := &t.conns[i]; c.busy {
 			t.rec.InFlight += uint64(len(c.heads) - c.next) //nolint:gosec // G115: a busy connection has c.next < len(c.heads)

@@ -110,3 +110,16 @@ func (r *Recorder) Tick(now time.Duration) {
 	r.Rate.Record(int64(float64(n) * float64(time.Second) / float64(elapsed)))
 	w.start, w.base = now, r.Requests
 }
+
+// Finish ends the thread's record at now, when its run ended. A thread that completed
+// requests without ever filling a RateInterval (a run shorter than one sample) records its
+// rate over the time it did run, so that Req/Sec shows what there is — one sample, as wrk
+// shows for a run of one interval — rather than zeros. Otherwise the last, partial window
+// is left out, as wrk does.
+func (r *Recorder) Finish(now time.Duration) {
+	w := &r.window
+	if r.Rate.Count() > 0 || !w.started || now <= w.start || r.Requests == w.base {
+		return
+	}
+	r.Rate.Record(int64(float64(r.Requests-w.base) * float64(time.Second) / float64(now-w.start)))
+}

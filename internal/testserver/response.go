@@ -61,7 +61,7 @@ func route(target []byte) response {
 			// After 101 the connection would speak another protocol: close it.
 			p.close = p.status == 101
 		default:
-			p.kind = kindNotFound
+			p.kind, p.msg = jsonRoute(path)
 		}
 		if (p.kind == kindBytes || p.kind == kindChunked) && p.n < 0 {
 			return routeError("bad request: /bytes/N and /chunked/N want N from 0 to 67108864 (64 MiB)")
@@ -225,6 +225,8 @@ func (c *conn) write(p *response) error {
 		c.appendText(p, 404, "", conn)
 	case kindError:
 		c.appendText(p, p.status, p.msg, conn)
+	case kindJSON:
+		c.appendJSON(p, conn)
 	}
 	c.pending++
 	if p.close {

@@ -15,6 +15,8 @@
 //	/close           "hello\n" with Connection: close, then closes
 //	/status/NNN      status NNN (100-599); other 1xx than 101 come as an
 //	                 interim response followed by 200 hello; 101 closes
+//	/login           {"token":"vt-5f2d9a61c0de",...} as application/json
+//	/api/items       a small JSON list of three items
 //	anything else    404
 //
 // The query ?delay=DUR delays any route (it overrides /delay/ and
@@ -148,8 +150,7 @@ func (s *Server) accept() {
 			}
 			return
 		}
-		s.connections.Add(1)
-		c := newConn(s, nc)
+		c := newConn(s, nc, s.connections.Add(1))
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
