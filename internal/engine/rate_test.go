@@ -166,24 +166,24 @@ func TestStartAtAnchorsTheRun(t *testing.T) {
 		}
 	})
 	t.Run("behind", func(t *testing.T) {
-		// 300 ms late for a 400 ms run: it ends 100 ms after it begins, where a run timed
-		// from its own start would take 400 ms.
+		// 1 s late for a 1.5 s run: it ends 0.5 s after it begins, where a run timed from its
+		// own start would take 1.5 s. (A second late, so that setting up on a busy machine
+		// cannot eat the whole run.)
 		srv := startServer(t, testserver.Options{})
-		cfg := config(t, srv.Addr(), 1, 2, 400*time.Millisecond, request(t, "GET", "/"))
-		cfg.Rate, cfg.StartAt = 100, time.Now().Add(-300*time.Millisecond)
-		begin := time.Now()
+		cfg := config(t, srv.Addr(), 1, 2, 1500*time.Millisecond, request(t, "GET", "/"))
+		cfg.Rate, cfg.StartAt = 100, time.Now().Add(-time.Second)
 		res := runFor(t, cfg)
 		noErrors(t, res)
-		if took := time.Since(begin); took > 300*time.Millisecond {
-			t.Errorf("a run 300ms late took %v of its 400ms", took)
+		if over := time.Since(cfg.StartAt.Add(cfg.Duration)); over > 600*time.Millisecond {
+			t.Errorf("a run 1s late ended %v after its anchored end, as if timed from its own start", over)
 		}
-		if res.Late < 300*time.Millisecond {
-			t.Errorf("late %v, want at least 300ms", res.Late)
+		if res.Late < time.Second {
+			t.Errorf("late %v, want at least 1s", res.Late)
 		}
-		if n := srv.Requests(); n < 38 || n > 41 {
-			t.Errorf("target counted %d requests, want the 40 of the whole schedule", n)
+		if n := srv.Requests(); n < 148 || n > 151 {
+			t.Errorf("target counted %d requests, want the 150 of the whole schedule", n)
 		}
-		if maxUs := res.Latency.Max(); maxUs < 290_000 {
+		if maxUs := res.Latency.Max(); maxUs < 990_000 {
 			t.Errorf("latency max %dµs: the requests due before the late start must count their wait", maxUs)
 		}
 	})
