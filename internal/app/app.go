@@ -25,7 +25,7 @@ import (
 // Version is stamped at release time (-ldflags -X).
 var Version = "dev"
 
-// Exit codes (DESIGN decision 10).
+// Exit codes (docs/architecture.md, decision 11).
 const (
 	ExitOK      = 0
 	ExitUsage   = 1 // invalid invocation, or a script that fails to load

@@ -62,7 +62,7 @@ func TestHTTPSVerifiesUnlessInsecure(t *testing.T) {
 		!strings.Contains(errs, "-k/--insecure") || !strings.Contains(errs, "--cacert") {
 		t.Fatalf("a self-signed certificate must fail verification, with the reason shown: exit %d\n%s%s", code, out, errs)
 	}
-	code, out, errs = runApp("-k", "-t1", "-c2", "-d300ms", srv.URL+"/")
+	code, out, errs = runApp("-k", "-t1", "-c2", "-d1s", srv.URL+"/")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
