@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +25,7 @@ import (
 // Version is stamped at release time (-ldflags -X).
 var Version = "dev"
 
-// Exit codes (DESIGN decision 10).
+// Exit codes (docs/architecture.md, decision 11).
 const (
 	ExitOK      = 0
 	ExitUsage   = 1 // invalid invocation, or a script that fails to load
@@ -140,11 +139,20 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		}
 		defer sm.Close()
 	}
-	if err := reachOrigins(ctx, cfg, origins, policy, os.Getenv, sm != nil); err != nil {
+	if err := planOrigins(cfg, origins, os.Getenv, sm != nil); err != nil {
 		warn(stderr, "volley: "+err.Error())
-		if errors.As(err, new(usageError)) {
-			return ExitUsage
+		return ExitUsage
+	}
+	if sm == nil {
+		for _, o := range origins {
+			if o.payloads, err = o.build(cfg); err != nil {
+				warn(stderr, "volley: "+err.Error())
+				return ExitUsage
+			}
 		}
+	}
+	if err := probeOrigins(ctx, cfg, origins, policy); err != nil {
+		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
 	if sm != nil {
@@ -189,7 +197,11 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	warnLate(cfg, res.Late, stderr)
 	if res.Connections == 0 && res.Errors.Connect > 0 && ctx.Err() == nil {
 		// Nothing was measured: say why instead of an all-zero report.
-		warn(stderr, "volley: no connection succeeded: "+topReason(&res.Errors))
+		reason := topReason(&res.Errors)
+		if strings.Contains(reason, "failed to verify certificate") { // crypto/tls's words
+			reason += certificateHint
+		}
+		warn(stderr, "volley: no connection succeeded: "+reason)
 		return ExitNoStart
 	}
 	for i := range res.Origins {

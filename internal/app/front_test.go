@@ -135,6 +135,9 @@ func TestRequestFlagErrors(t *testing.T) {
 		{[]string{"--body-file", filepath.Join(dir, "none"), "http://127.0.0.1:1/"}, "no such file"},
 		{[]string{"http://h/", "nope"}, `volley: invalid URL "nope": missing scheme`},
 		{[]string{"--cacert", big, "http://h/"}, "volley: --cacert applies to https URLs, and there is none"},
+		// Requests from flags are bounded as a script's are, before anything connects.
+		{[]string{"--max-request-bytes", "1k", "-b", strings.Repeat("x", 1000), "http://127.0.0.1:1/"},
+			`volley: request for http://127.0.0.1:1/: it is 1059 bytes, more than --max-request-bytes allows (1024)`},
 	}
 	for _, tt := range tests {
 		code, out, errs := runApp(tt.args...)
@@ -258,5 +261,25 @@ func TestTargetsFileErrors(t *testing.T) {
 	code, _, errs = runApp("-d100ms", "--targets", path, "http://h/")
 	if code != 1 || !strings.Contains(errs, "--targets gives the URLs") {
 		t.Fatalf("exit %d: %q", code, errs)
+	}
+}
+
+// The probe's connection succeeds, then the server goes away: no connection of the run ever
+// opens, and the run says so with exit 2 rather than print an all-zero report (the banner is
+// out by then).
+func TestNoConnectionEverSucceeded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			ln.Close() // refuse everything after the probe
+			c.Close()
+		}
+	}()
+	code, out, errs := runApp("-t1", "-c2", "-d300ms", "http://"+ln.Addr().String()+"/")
+	if code != 2 || strings.Contains(out, "requests in") || errs != "volley: no connection succeeded: connect: connection refused\n" {
+		t.Fatalf("exit %d\n%s%q", code, out, errs)
 	}
 }

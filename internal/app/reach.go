@@ -29,10 +29,6 @@ import (
 // a certificate that does not verify ends it at once, with the reason, instead of a run of
 // connect errors and an all-zero report.
 
-// usageError is an invalid invocation found while preparing the run (exit 1); other errors
-// there mean the run could not start (exit 2).
-type usageError struct{ error }
-
 // tlsBase is what every https origin's TLS settings share: trust, client certificate,
 // versions, resumption. nil when no origin uses https; TLS flags without one are an error.
 func tlsBase(cfg *cli.Config, origins []*origin) (*tls.Config, error) {
@@ -47,7 +43,7 @@ func tlsBase(cfg *cli.Config, origins []*origin) (*tls.Config, error) {
 			flag string
 		}{{r.CACert != "", "--cacert"}, {r.Cert != "", "--cert"}, {r.TLSMin != 0, "--tls-min"}, {r.NoResumption, "--no-session-resumption"}} {
 			if f.set {
-				return nil, usageError{fmt.Errorf("%s applies to https URLs, and there is none", f.flag)}
+				return nil, fmt.Errorf("%s applies to https URLs, and there is none", f.flag)
 			}
 		}
 		return nil, nil
@@ -61,17 +57,17 @@ func tlsBase(cfg *cli.Config, origins []*origin) (*tls.Config, error) {
 	if cfg.CACert != "" {
 		pem, err := os.ReadFile(cfg.CACert)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--cacert %s: %s", report.Escape(cfg.CACert), pathErrText(err))}
+			return nil, fmt.Errorf("--cacert %s: %s", report.Escape(cfg.CACert), pathErrText(err))
 		}
 		c.RootCAs = x509.NewCertPool()
 		if !c.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, usageError{fmt.Errorf("--cacert %s: no PEM certificate in it", report.Escape(cfg.CACert))}
+			return nil, fmt.Errorf("--cacert %s: no PEM certificate in it", report.Escape(cfg.CACert))
 		}
 	}
 	if cfg.Cert != "" {
 		pair, err := tls.LoadX509KeyPair(cfg.Cert, cfg.Key)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("--cert %s --key %s: %s", report.Escape(cfg.Cert), report.Escape(cfg.Key), oneLine(err.Error()))}
+			return nil, fmt.Errorf("--cert %s --key %s: %s", report.Escape(cfg.Cert), report.Escape(cfg.Key), oneLine(err.Error()))
 		}
 		c.Certificates = []tls.Certificate{pair}
 	}
@@ -93,8 +89,9 @@ func serverName(cfg *cli.Config, u *target.Target) string {
 	return name
 }
 
-// reachOrigins gives every origin its endpoint and checks that a connection to it can be set up.
-func reachOrigins(ctx context.Context, cfg *cli.Config, origins []*origin, policy *netpolicy.Policy, getenv func(string) string, script bool) error {
+// planOrigins gives every origin its endpoint, but for the address (probeOrigins). Its errors
+// are invalid invocations.
+func planOrigins(cfg *cli.Config, origins []*origin, getenv func(string) string, script bool) error {
 	base, err := tlsBase(cfg, origins)
 	if err != nil {
 		return err
@@ -127,11 +124,11 @@ func reachOrigins(ctx context.Context, cfg *cli.Config, origins []*origin, polic
 					headers = append(headers, h1.Field{Name: "Proxy-Authorization", Value: proxy.Authorization})
 				}
 				if o.ep.Connect, err = h1.AppendRequest(nil, "CONNECT", authority, headers, nil, false); err != nil {
-					return usageError{fmt.Errorf("CONNECT to %s: %w", report.Escape(authority), err)}
+					return fmt.Errorf("CONNECT to %s: %w", report.Escape(authority), err)
 				}
 			} else {
 				if script {
-					return usageError{fmt.Errorf("an http URL through the proxy %s needs requests in absolute form, which a script does not make (use https, or unset %s)", report.Escape(proxy.Display), via)}
+					return fmt.Errorf("an http URL through the proxy %s needs requests in absolute form, which a script does not make (use https, or unset %s)", report.Escape(proxy.Display), via)
 				}
 				o.absolute, o.proxyAuth = true, proxy.Authorization
 			}
@@ -139,6 +136,12 @@ func reachOrigins(ctx context.Context, cfg *cli.Config, origins []*origin, polic
 		}
 		o.dialHost, o.dialPort = host, port
 	}
+	return nil
+}
+
+// probeOrigins checks that a connection to each origin can be set up, and picks the address.
+// The target's own name is resolved through policy, once, as a script's wrk.lookup sees it.
+func probeOrigins(ctx context.Context, cfg *cli.Config, origins []*origin, policy *netpolicy.Policy) error {
 	// The origins are probed at once: a run with many https servers must not start one
 	// handshake after another.
 	errs := make([]error, len(origins))
@@ -176,7 +179,7 @@ func proxyFor(cfg *cli.Config, u *target.Target, getenv func(string) string) (*t
 	}
 	p, err := target.ParseProxy(raw)
 	if err != nil {
-		return nil, "", usageError{fmt.Errorf("%s %s: %w", via, target.Quote(target.RedactUserinfo(raw)), err)}
+		return nil, "", fmt.Errorf("%s %s: %w", via, target.Quote(target.RedactUserinfo(raw)), err)
 	}
 	return p, via, nil
 }
@@ -222,7 +225,7 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 		msg := fmt.Sprintf("TLS handshake with %s failed: %s", where, oneLine(se.Err.Error()))
 		switch {
 		case certificateProblem(se.Err):
-			msg += " (-k/--insecure skips verification; --cacert FILE trusts another CA)"
+			msg += certificateHint
 		case cfg.Cert == "" && strings.Contains(se.Err.Error(), "certificate required"):
 			msg += " (--cert FILE --key FILE give a client certificate)"
 		}
@@ -232,6 +235,9 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 	}
 	return fmt.Errorf("unable to connect to %s: %s", where, dialText(se.Err))
 }
+
+// certificateHint follows a certificate that did not verify.
+const certificateHint = " (-k/--insecure skips verification; --cacert FILE trusts another CA)"
 
 // certificateProblem reports whether a handshake failed because the server's certificate did
 // not verify.

@@ -34,6 +34,7 @@ type origin struct {
 	via       string // how it is reached, for messages: "" or " through the proxy …"
 	dialHost  string // what connections dial: the origin, a --connect-to address or a proxy
 	dialPort  int
+	payloads  []engine.Payload // without a script: its targets as requests
 }
 
 // maxOrigins bounds the servers of one run: each costs a histogram per thread.
@@ -66,9 +67,9 @@ func loadTargets(cfg *cli.Config, stdin io.Reader) ([]targets.Target, error) {
 // readBodyFile reads --body-file once, whole and bounded: every request sends it from memory.
 // The user named the file, so unlike a targets file's @body it may be anywhere.
 func readBodyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // G304: the user named this file (--body-file)
 	if err == nil {
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only: nothing to lose
 		var b []byte
 		if b, err = targets.ReadLimited(f, targets.MaxBodyBytes); err == nil {
 			return b, nil
@@ -82,18 +83,18 @@ func readBodyFile(path string) ([]byte, error) {
 func readTargetsFile(name string, stdin io.Reader) ([]targets.Target, error) {
 	r, dir := stdin, "."
 	if name != "-" {
-		f, err := os.Open(name)
+		f, err := os.Open(name) //nolint:gosec // G304: the user named this file (--targets)
 		if err != nil {
 			return nil, fmt.Errorf("--targets %s: %s", report.Escape(name), pathErrText(err))
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only: nothing to lose
 		r, dir = f, filepath.Dir(name)
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--targets %s: %s", report.Escape(name), pathErrText(err))
 	}
-	defer root.Close()
+	defer func() { _ = root.Close() }() // read only: nothing to lose
 	return targets.Read(r, name, root)
 }
 
@@ -117,10 +118,10 @@ func groupOrigins(ts []targets.Target) ([]*origin, error) {
 	return out, nil
 }
 
-// payloads builds the origin's requests: the URL's path (absolute form through an HTTP
+// build makes the origin's requests: the URL's path (absolute form through an HTTP
 // proxy), Host (the URL's, or -H Host, or the target's own), -H headers, the target's headers,
 // Content-Length when there is a body.
-func (o *origin) payloads(cfg *cli.Config) ([]engine.Payload, error) {
+func (o *origin) build(cfg *cli.Config) ([]engine.Payload, error) {
 	out := make([]engine.Payload, 0, len(o.targets))
 	for _, t := range o.targets {
 		host := t.URL.HostHeader
@@ -222,11 +223,7 @@ func staticThreads(cfg *cli.Config, ecfg *engine.Config, origins []*origin) erro
 		return err
 	}
 	for _, o := range origins {
-		p, err := o.payloads(cfg)
-		if err != nil {
-			return err
-		}
-		ecfg.Origins = append(ecfg.Origins, engine.Origin{Endpoint: o.ep, Payloads: p})
+		ecfg.Origins = append(ecfg.Origins, engine.Origin{Endpoint: o.ep, Payloads: o.payloads})
 	}
 	ecfg.PerOrigin = len(origins) > 1
 	first := 0

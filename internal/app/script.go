@@ -14,6 +14,8 @@ import (
 	"volley/internal/report"
 	"volley/internal/script"
 	"volley/internal/stats"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Scripts run in wrk's order: the script in the main state, then one state per thread, then
@@ -128,33 +130,37 @@ func done(m *script.Main, res *stats.Result) error {
 		Duration: res.Elapsed, Requests: res.Requests, Bytes: res.Bytes,
 		Connect: e.Connect, Read: e.Read, Write: e.Write, Status: e.Status, Timeout: e.Timeout,
 	}
-	return m.Done(sum, scriptStats{res.Latency}, scriptStats{res.Rate})
+	return m.Done(sum, &scriptStats{Histogram: res.Latency}, &scriptStats{Histogram: res.Rate})
 }
 
-// scriptStats gives a histogram the shape of wrk's stats objects.
-type scriptStats struct{ *stats.Histogram }
+// scriptStats gives a histogram the shape of wrk's stats objects. Its distinct values are
+// listed once, when the script first asks: a done() that walks latency(i) for every i is then
+// linear in the values, not quadratic.
+type scriptStats struct {
+	*stats.Histogram
+	bars []hdrhistogram.Bar // the recorded values, ascending, each with its count
+	done bool
+}
+
+func (s *scriptStats) list() []hdrhistogram.Bar {
+	if !s.done {
+		for _, bar := range s.HDR().Distribution() {
+			if bar.Count > 0 {
+				s.bars = append(s.bars, bar)
+			}
+		}
+		s.done = true
+	}
+	return s.bars
+}
 
 // Distinct is #stats: how many distinct values were recorded (HdrHistogram buckets).
-func (s scriptStats) Distinct() int64 {
-	var n int64
-	for _, bar := range s.HDR().Distribution() {
-		if bar.Count > 0 {
-			n++
-		}
-	}
-	return n
-}
+func (s *scriptStats) Distinct() int64 { return int64(len(s.list())) }
 
 // ValueAt is stats(i+1): the i-th distinct value, ascending, and how often it was recorded.
-func (s scriptStats) ValueAt(i int64) (value, count int64) {
-	for _, bar := range s.HDR().Distribution() {
-		if bar.Count == 0 {
-			continue
-		}
-		if i == 0 {
-			return bar.From, bar.Count
-		}
-		i--
+func (s *scriptStats) ValueAt(i int64) (value, count int64) {
+	if bars := s.list(); i >= 0 && i < int64(len(bars)) {
+		return bars[i].From, bars[i].Count
 	}
 	return 0, 0
 }

@@ -31,7 +31,7 @@ type conn struct {
 	busy    bool // a request batch is outstanding
 	gotData bool // some bytes of the outstanding batch's responses arrived
 	resend  bool // send the outstanding batch again once connected (keep-alive race)
-	held    bool // rate mode: payload is a batch waiting for the slot of its last request
+	held    bool // rate mode: payload is a batch not sent yet, waiting for the slot of its last request
 	served  uint32
 
 	payload []byte
@@ -186,15 +186,19 @@ func (t *thread) request(c *conn) {
 		}
 		if len(c.heads) > 1 && t.cfg.Rate > 0 {
 			cut(c, c.sched.fit(len(c.heads), t.end))
-			if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
-				c.held = true
-				c.state = stDelay
-				t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
-				return
-			}
+			c.held = true
 		}
 	}
-	c.held = false
+	if c.held {
+		// Also after a reconnect during the hold: the batch keeps its slots, and request() is
+		// not asked for another.
+		if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
+			c.state = stDelay
+			t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
+			return
+		}
+		c.held = false
+	}
 	n := t.claim(len(c.heads))
 	if n == 0 {
 		t.closeConn(c)
@@ -526,7 +530,6 @@ func (t *thread) closeConn(c *conn) {
 		c.busy = false
 		t.inflight--
 	}
-	c.held = false
 	c.state = stClosed
 }
 

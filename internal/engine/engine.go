@@ -1,6 +1,6 @@
 // Package engine runs the load: each thread is an event loop over non-blocking sockets and epoll
-// that owns its connections, its script state and its recorder (DESIGN decisions 1–3). Threads
-// meet only at start, at stop and at the final merge.
+// that owns its connections, its script state and its recorder (docs/architecture.md, decisions
+// 1–3). Threads meet only at start, at stop and at the final merge.
 package engine
 
 import (

@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -239,5 +243,53 @@ func TestPipelinedBatchesTakeOneSlotEach(t *testing.T) {
 				t.Errorf("max latency %dµs: the hold for a batch's slots was counted as latency", res.Latency.Max())
 			}
 		})
+	}
+}
+
+// batchScript is a script whose request() returns a pipelined batch, counting its calls.
+type batchScript struct {
+	payload []byte
+	heads   []bool
+	calls   *int
+}
+
+func (batchScript) HasRequest() bool  { return true }
+func (batchScript) HasResponse() bool { return false }
+func (batchScript) HasDelay() bool    { return false }
+func (s batchScript) Request() ([]byte, []bool, error) {
+	*s.calls++
+	return s.payload, s.heads, nil
+}
+func (batchScript) Response(int, []h1.Field, []byte) error { return nil }
+func (batchScript) Delay() (time.Duration, error)          { return 0, nil }
+func (batchScript) Stopped() bool                          { return false }
+
+// A server that closes connections idle for 100 ms closes one waiting for its batch's last slot:
+// the batch keeps its slots on the new connection, and request() is not asked for another.
+func TestHeldBatchSurvivesReconnects(t *testing.T) {
+	var received atomic.Int64
+	addr := rawServer(t, func(c net.Conn, r *bufio.Reader) {
+		for {
+			_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond)) // idle: close
+			if !readRequest(r) {
+				return
+			}
+			received.Add(1)
+			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); err != nil {
+				return
+			}
+		}
+	})
+	calls := 0
+	cfg := config(t, addr, 1, 1, 1100*time.Millisecond, nil)
+	payload, heads := pipelined(t, 5)
+	cfg.Threads[0].Script = batchScript{payload, heads, &calls}
+	cfg.Rate = 5 // slots at 0, 0.2 … 1.0 s: a batch of 5 at 0.8 s, then one cut to 1 at 1.0 s
+	res := runFor(t, cfg)
+	if got := received.Load(); got != 6 || res.Requests != 6 {
+		t.Errorf("the server received %d requests, volley counted %d; want 6", got, res.Requests)
+	}
+	if calls != 2 {
+		t.Errorf("request() called %d times for 2 batches", calls)
 	}
 }

@@ -199,9 +199,9 @@ func ReadFile(root *os.Root, path string, limit int64) ([]byte, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("%v (body files are read under %s)", err, target.Quote(root.Name()))
+		return nil, fmt.Errorf("%w (body files are read under %s)", err, target.Quote(root.Name()))
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose
 	return ReadLimited(f, limit)
 }
 
