@@ -36,7 +36,8 @@ func header(shell string) string {
 	return "# " + shell + " completion for volley, written by \"volley completion " + shell + "\" from its --help.\n"
 }
 
-// bash completes with COMP_WORDS and compgen alone: it needs no bash-completion package.
+// bash completes with COMP_WORDS and compgen alone: it needs no bash-completion package, and it
+// runs in macOS's bash 3.2 too (no mapfile; compopt, which 3.2 lacks, only refines the listing).
 func bash(h cli.Help) string {
 	var all, files, dirs, values []string
 	for _, o := range h.Options {
@@ -54,21 +55,26 @@ func bash(h cli.Help) string {
 	var b strings.Builder
 	b.WriteString(header("bash"))
 	b.WriteString("# Load it with: source <(volley completion bash)\n")
-	b.WriteString(`_volley() {
+	b.WriteString(`_volley_reply() { # _volley_reply COMPGEN-ARGS...: COMPREPLY from compgen, one word a line
+	local w
+	COMPREPLY=()
+	while IFS= read -r w; do COMPREPLY+=("$w"); done < <(compgen "$@")
+}
+_volley() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
 	if ((COMP_CWORD >= 2)) && [[ ${COMP_WORDS[1]} == completion ]]; then
-		((COMP_CWORD == 2)) && mapfile -t COMPREPLY < <(compgen -W '` + strings.Join(cli.Shells, " ") + `' -- "$cur")
+		((COMP_CWORD == 2)) && _volley_reply -W '` + strings.Join(cli.Shells, " ") + `' -- "$cur"
 		return
 	fi
 	case $prev in
-` + caseArm(files, "compopt -o filenames", `mapfile -t COMPREPLY < <(compgen -f -- "$cur")`) +
-		caseArm(dirs, "compopt -o filenames", `mapfile -t COMPREPLY < <(compgen -d -- "$cur")`) +
-		caseArm(values, "compopt +o default # a number, a time or an expression: nothing to offer") + `	esac
+` + caseArm(files, "compopt -o filenames 2>/dev/null", `_volley_reply -f -- "$cur"`) +
+		caseArm(dirs, "compopt -o filenames 2>/dev/null", `_volley_reply -d -- "$cur"`) +
+		caseArm(values, "compopt +o default 2>/dev/null # a number, a time or an expression: nothing to offer") + `	esac
 	if [[ $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '` + strings.Join(all, " ") + `' -- "$cur")
+		_volley_reply -W '` + strings.Join(all, " ") + `' -- "$cur"
 	elif ((COMP_CWORD == 1)); then
-		mapfile -t COMPREPLY < <(compgen -W '` + strings.Join(cli.Subcommands, " ") + `' -- "$cur")
+		_volley_reply -W '` + strings.Join(cli.Subcommands, " ") + `' -- "$cur"
 	fi
 }
 complete -o default -F _volley volley
@@ -98,7 +104,12 @@ func zsh(h cli.Help) string {
 	b.WriteString("#compdef volley\n")
 	b.WriteString(header("zsh"))
 	b.WriteString("# Install it as _volley in a directory of $fpath, or: source <(volley completion zsh)\n")
-	b.WriteString(`_volley() {
+	b.WriteString(`_volley_reply() { # _volley_reply COMPGEN-ARGS...: COMPREPLY from compgen, one word a line
+	local w
+	COMPREPLY=()
+	while IFS= read -r w; do COMPREPLY+=("$w"); done < <(compgen "$@")
+}
+_volley() {
   if (( CURRENT > 2 )) && [[ $words[2] == completion ]]; then
     (( CURRENT == 3 )) && _values shell ` + strings.Join(cli.Shells, " ") + `
     return

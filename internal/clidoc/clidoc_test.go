@@ -49,12 +49,14 @@ func complete(t *testing.T, script, dir string, words ...string) []string {
 		quoted = append(quoted, "'"+w+"'")
 	}
 	prog := "source " + script + "\nCOMP_WORDS=(" + strings.Join(quoted, " ") + ")\nCOMP_CWORD=" +
-		strconv.Itoa(len(words)-1) + "\n_volley 2>/dev/null\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+		strconv.Itoa(len(words)-1) + "\n_volley\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
 	cmd := exec.Command("bash", "--norc", "--noprofile", "-c", prog)
 	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("bash: %v", err)
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("bash: %v\n%s", err, stderr.String())
 	}
 	return strings.Fields(string(out))
 }
@@ -110,14 +112,15 @@ func TestBashCompletion(t *testing.T) {
 func TestCompletionSyntax(t *testing.T) {
 	for shell, check := range map[string][]string{
 		"bash": {"bash", "-n"},
+		"shellcheck": {"shellcheck", "-s", "bash"},
 		"zsh":  {"zsh", "-n"},
 		"fish": {"fish", "--no-execute"},
 	} {
 		t.Run(shell, func(t *testing.T) {
 			if _, err := exec.LookPath(check[0]); err != nil {
-				t.Skipf("%s is not installed (Debian package %s)", shell, shell)
+				t.Skipf("%s is not installed (Debian package %s)", check[0], check[0])
 			}
-			text, err := Completion(shell)
+			text, err := Completion(strings.Replace(shell, "shellcheck", "bash", 1))
 			if err != nil {
 				t.Fatal(err)
 			}
