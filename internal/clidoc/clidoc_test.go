@@ -111,10 +111,10 @@ func TestBashCompletion(t *testing.T) {
 // TestCompletionSyntax: each shell parses its script without running it.
 func TestCompletionSyntax(t *testing.T) {
 	for shell, check := range map[string][]string{
-		"bash": {"bash", "-n"},
+		"bash":       {"bash", "-n"},
 		"shellcheck": {"shellcheck", "-s", "bash"},
-		"zsh":  {"zsh", "-n"},
-		"fish": {"fish", "--no-execute"},
+		"zsh":        {"zsh", "-n"},
+		"fish":       {"fish", "--no-execute"},
 	} {
 		t.Run(shell, func(t *testing.T) {
 			if _, err := exec.LookPath(check[0]); err != nil {
