@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"volley/internal/stats"
 )
 
 // corpusScript is a script of examples/corpus with what its header comment says it needs:
@@ -142,5 +145,31 @@ func TestGrantErrors(t *testing.T) {
 		if code != ExitUsage || out != "" || !strings.HasPrefix(errs, c.want) || strings.Count(errs, "\n") != 1 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.flags, code, out, errs, c.want)
 		}
+	}
+}
+
+// TestStatsWalkIsLinear: done() walking latency(i) over every distinct value lists the values
+// once: the whole walk costs a few listings, not one listing per value (measured against one
+// listing, in this run).
+func TestStatsWalkIsLinear(t *testing.T) {
+	h := stats.NewHistogram()
+	for v := int64(1); v <= 20000; v++ {
+		h.Record(v * 7)
+	}
+	start := time.Now()
+	_ = h.HDR().Distribution()
+	one := time.Since(start)
+	s := &scriptStats{Histogram: h}
+	start = time.Now()
+	n := s.Distinct()
+	for i := range n {
+		if v, c := s.ValueAt(i); v <= 0 || c <= 0 {
+			t.Fatalf("value %d: %d × %d", i, v, c)
+		}
+	}
+	walk := time.Since(start)
+	t.Logf("%d values: one listing %v, the whole walk %v", n, one, walk)
+	if n < 5000 || walk > 20*one+50*time.Millisecond {
+		t.Errorf("%d values walked in %v, one listing takes %v", n, walk, one)
 	}
 }

@@ -22,6 +22,8 @@ const (
 	CmdMerge                     // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
 	CmdKubeJob                   // print the Kubernetes Job for Config.Kube
 	CmdCompletion                // print the completion script for the shell Config.Shell
+	CmdServe                     // run the built-in target alone (Config.Serve)
+	CmdServeHelp                 // print ServeUsage and exit 0
 )
 
 // Config is a validated run. Nothing in it needs checking again.
@@ -63,9 +65,35 @@ type Config struct {
 	ShardIndex, ShardCount int
 	StartAt                time.Time // --start-at: wall-clock start; zero = at once
 
-	Kube *KubeJob // CmdKubeJob
+	Kube  *KubeJob // CmdKubeJob
+	Serve *Serve   // CmdServe
 
 	Shell string // CmdCompletion: one of Shells
+
+	Request
+	Reach
+}
+
+// Request is the request without a script (request.go): from -m/-b/--body-file and -H, or from
+// a --targets file; several URLs without a script are several targets.
+type Request struct {
+	Method   string           // -m: "" means GET
+	Body     string           // -b
+	HasBody  bool             // -b or --body-file: the request has a body, framed with Content-Length
+	BodyFile string           // --body-file: read (size-capped) when the run starts
+	Targets  string           // --targets: a file in vegeta's http format, "-" for stdin
+	URLs     []*target.Target // every URL given; Target is the first (nil with --targets alone)
+}
+
+// Reach is how connections reach the servers (request.go).
+type Reach struct {
+	UnixSocket   string             // --unix-socket: every connection goes to this socket
+	ConnectTo    []target.ConnectTo // --connect-to rules, first match wins
+	CACert       string             // --cacert: trust the CAs in this PEM file (instead of the system's)
+	Cert, Key    string             // --cert, --key: the client certificate and its key
+	TLSMin       uint16             // --tls-min: tls.VersionTLS12 or tls.VersionTLS13
+	NoResumption bool               // --no-session-resumption: every handshake a full one
+	Proxy        *target.Proxy      // --proxy; nil: HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply
 }
 
 // Bounds on the flags.

@@ -47,6 +47,18 @@ var flagDefs = []flagDef{
 	{0, "start-at", true},
 	{0, "allow-net", true},
 	{0, "max-request-bytes", true},
+	{'m', "method", true},
+	{'b', "body", true},
+	{0, "body-file", true},
+	{0, "targets", true},
+	{0, "unix-socket", true},
+	{0, "connect-to", true},
+	{0, "cacert", true},
+	{0, "cert", true},
+	{0, "key", true},
+	{0, "tls-min", true},
+	{0, "no-session-resumption", false},
+	{0, "proxy", true},
 }
 
 // mergeFlags are the flags that apply to "volley merge"; the others are
@@ -77,6 +89,13 @@ type rawFlags struct {
 	maxWriteBytes                                   string
 	latency, insecure, version, help, uLatency      bool
 	quiet                                           bool
+
+	// The request without a script, and how to reach the server (request.go).
+	method, body, bodyFile, targets       string
+	unixSocket, cacert, cert, key, tlsMin string
+	proxy                                 string
+	connectTo                             []string
+	noResumption                          bool
 }
 
 // defaults for a run and for "volley demo".
@@ -123,6 +142,18 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.BoolVar(&v.quiet, "quiet", false, "")
 	fs.StringArrayVar(&v.allowNet, "allow-net", nil, "")
 	fs.StringVar(&v.maxRequestBytes, "max-request-bytes", defaults.maxRequestBytes, "")
+	fs.StringVarP(&v.method, "method", "m", "", "")
+	fs.StringVarP(&v.body, "body", "b", "", "")
+	fs.StringVar(&v.bodyFile, "body-file", "", "")
+	fs.StringVar(&v.targets, "targets", "", "")
+	fs.StringVar(&v.unixSocket, "unix-socket", "", "")
+	fs.StringArrayVar(&v.connectTo, "connect-to", nil, "")
+	fs.StringVar(&v.cacert, "cacert", "", "")
+	fs.StringVar(&v.cert, "cert", "", "")
+	fs.StringVar(&v.key, "key", "", "")
+	fs.StringVar(&v.tlsMin, "tls-min", "", "")
+	fs.BoolVar(&v.noResumption, "no-session-resumption", false, "")
+	fs.StringVar(&v.proxy, "proxy", "", "")
 	return fs
 }
 
@@ -167,16 +198,28 @@ func expandLongName(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 	return pflag.NormalizedName(name)
 }
 
-// longMatches returns the exact long name, or every name that name abbreviates.
+// wrkFlags is how many rows of flagDefs are wrk's own flags.
+const wrkFlags = 9
+
+// longMatches returns the exact long name, or every name that name abbreviates. An
+// abbreviation of exactly one of wrk's flags keeps wrk's meaning ("--conn" is --connections,
+// not --connect-to), so that volley's flags never break a wrk command line.
 func longMatches(name string) []string {
 	var m []string
-	for _, d := range flagDefs {
+	wrk := 0
+	for i, d := range flagDefs {
 		if d.long == name {
 			return []string{name}
 		}
 		if name != "" && strings.HasPrefix(d.long, name) {
 			m = append(m, d.long)
+			if i < wrkFlags {
+				wrk++
+			}
 		}
+	}
+	if wrk == 1 {
+		return m[:1] // wrk's rows come first
 	}
 	return m
 }

@@ -33,6 +33,9 @@ func Parse(args []string) (*Config, Command, error) {
 		cfg, err := parseKubeJob(args[1:])
 		return cfg, CmdKubeJob, err
 	}
+	if len(args) > 0 && args[0] == "serve" {
+		return parseServe(args[1:])
+	}
 	if len(args) > 0 && args[0] == "demo" {
 		cmd, defaults, args = CmdDemo, demoDefaults, args[1:]
 	} else if len(args) > 0 && args[0] == "merge" {
@@ -77,18 +80,49 @@ func Parse(args []string) (*Config, Command, error) {
 			return nil, cmd, err
 		}
 	default:
-		if len(positional) == 0 {
-			return nil, cmd, usageErrorf("missing URL (usage: volley <options> <url>; see volley -h)")
+		if err := runTargets(cfg, positional); err != nil {
+			return nil, cmd, err
 		}
-		t, err := target.Parse(positional[0])
-		if err != nil {
-			return nil, cmd, usageErrorf(err.Error())
-		}
-		cfg.Target = t
-		cfg.ScriptArgs = positional[1:]
 	}
 	return cfg, cmd, nil
 }
+
+// runTargets reads the positionals of a run: the URL and the script's arguments, or without a
+// script any number of URLs (none with --targets).
+func runTargets(cfg *Config, positional []string) error {
+	switch {
+	case cfg.Targets != "" && len(positional) > 0:
+		return usageErrorf("--targets gives the URLs, and so does " + quote(positional[0]) + "; use one")
+	case cfg.Targets != "":
+		return nil
+	case len(positional) == 0:
+		return usageErrorf("missing URL (usage: volley <options> <url>; see volley -h)")
+	}
+	urls := positional
+	if cfg.Script != "" {
+		urls, cfg.ScriptArgs = positional[:1], positional[1:]
+	} else {
+		cfg.ScriptArgs = []string{}
+	}
+	if len(urls) > MaxURLs {
+		return usageErrorf("too many URLs (" + strconv.Itoa(len(urls)) + ", at most " + strconv.Itoa(MaxURLs) + "; a --targets file takes more)")
+	}
+	for _, raw := range urls {
+		t, err := target.Parse(raw)
+		if err != nil {
+			if cfg.Script == "" && len(urls) > 1 {
+				return usageErrorf(err.Error() + " (without a script, every argument is a URL)")
+			}
+			return usageErrorf(err.Error())
+		}
+		cfg.URLs = append(cfg.URLs, t)
+	}
+	cfg.Target = cfg.URLs[0]
+	return nil
+}
+
+// MaxURLs bounds the URLs on a command line.
+const MaxURLs = 1000
 
 // parseCompletion reads "volley completion SHELL".
 func parseCompletion(args []string) (*Config, Command, error) {
@@ -158,9 +192,9 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 			return nil, invalidFlag("header", line, err.Error())
 		}
 		if cfg.Script == "" && strings.EqualFold(h.Name, "Content-Length") {
-			// volley frames the body itself, as wrk.format does, and without a script there is
-			// none: the header would be dropped, or claim bytes that are never sent.
-			return nil, invalidFlag("header", line, "Content-Length is set from the request body, and there is no body without a script (-s)")
+			// volley frames the body itself, as wrk.format does: the header would be dropped,
+			// or claim bytes that are never sent.
+			return nil, invalidFlag("header", line, "Content-Length is set by volley from the body (-b/--body, --body-file)")
 		}
 		cfg.Headers = append(cfg.Headers, h)
 	}
@@ -224,6 +258,12 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 				return nil, usageErrorf(displayName(long) + " applies to a script, and there is none (-s/--script)")
 			}
 		}
+	}
+	if err := v.request(cfg, fs); err != nil {
+		return nil, err
+	}
+	if err := v.reach(cfg, fs); err != nil {
+		return nil, err
 	}
 	if cfg.Connections < cfg.Threads {
 		return nil, usageErrorf("connections must be ≥ threads (-c " + strconv.Itoa(cfg.Connections) + ", -t " + strconv.Itoa(cfg.Threads) + ")")

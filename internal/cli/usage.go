@@ -6,7 +6,10 @@ func Usage() string {
 }
 
 const usageText = `Usage: volley <options> <url> [script args...]
+       volley <options> <url>...               (without a script)
+       volley <options> --targets <file>
        volley demo [options]
+       volley serve [--addr HOST:PORT] [--tls]
        volley merge [output options] <result.json>...
        volley kube-job --shards N [--image IMG] [--name NAME] [--namespace NS]
                        [--start-at T] [--cpu C] [--memory M] [-s FILE] <options> <url>
@@ -58,6 +61,22 @@ const usageText = `Usage: volley <options> <url> [script args...]
         --shards           <N>  The same, with I from $JOB_COMPLETION_INDEX
         --start-at         <T>  Start at this RFC 3339 time (shards in step)
 
+    -m, --method           <M>  Request method (GET), without a script
+    -b, --body             <S>  Request body (volley sets Content-Length)
+        --body-file        <F>  Request body from file F (at most 64M)
+        --targets          <F>  Requests from file F (- for stdin) in vegeta's
+                                http format; may name several servers
+        --unix-socket      <P>  Connect to Unix socket P (the URL still gives
+                                Host and path)
+        --connect-to <H:P:A:Q>  Connect to A:Q for H:P, as curl (repeatable)
+        --proxy            <U>  HTTP proxy; by default $HTTPS_PROXY or
+                                $HTTP_PROXY unless $NO_PROXY names the host
+        --cacert           <F>  Trust the CA certificates in PEM file F
+        --cert             <F>  Client certificate, PEM (with --key): mTLS
+        --key              <F>  The client certificate's private key, PEM
+        --tls-min          <V>  Lowest TLS version: 1.2 (default) or 1.3
+    --no-session-resumption     A full TLS handshake on every connection
+
   Numeric arguments may include a SI unit (1k, 1M, 1G)
   Time arguments may include a time unit (2s, 2m, 2h, 100ms, 50us);
     fractions are allowed (1.5s, 0.5m) and a bare number is seconds
@@ -65,6 +84,9 @@ const usageText = `Usage: volley <options> <url> [script args...]
   Script args follow the URL (after -- when one starts with -, since flags
     may follow the URL too); init(args) gets the URL as args[0], then them
   volley demo benchmarks a built-in local server (-t2 -c50 -d3s)
+  volley serve runs that server alone (volley serve -h lists its routes)
+  Several URLs or targets: connections are split among the servers in
+    proportion to their requests; each connection sends its requests in turn
   volley merge reports several --json results as one run (-L and the
     output options apply)
   volley kube-job prints a Kubernetes Indexed Job that runs the test as N

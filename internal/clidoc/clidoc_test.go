@@ -80,7 +80,7 @@ func TestBashCompletion(t *testing.T) {
 		words []string
 		want  []string
 	}{
-		{[]string{"volley", "--conn"}, []string{"--connections"}},
+		{[]string{"volley", "--dur"}, []string{"--duration"}},
 		{[]string{"volley", "--max-h"}, []string{"--max-header-bytes", "--max-headers"}},
 		{[]string{"volley", "-"}, nil}, // checked below: every option
 		{[]string{"volley", ""}, cli.Subcommands},

@@ -15,6 +15,7 @@ const (
 	stClosed     connState = iota // no socket: waiting for a reconnect backoff
 	stConnecting                  // non-blocking connect in progress
 	stHandshake                   // TLS handshake on a helper goroutine; the loop keeps off the socket
+	stProxy                       // CONNECT sent to the proxy, its response being read
 	stReady                       // connected: a batch is outstanding (busy) or being written
 	stDelay                       // waiting for the script's delay() before the next request
 )
@@ -30,7 +31,7 @@ type conn struct {
 	busy    bool // a request batch is outstanding
 	gotData bool // some bytes of the outstanding batch's responses arrived
 	resend  bool // send the outstanding batch again once connected (keep-alive race)
-	held    bool // rate mode: payload is a batch waiting for the slot of its last request
+	held    bool // rate mode: payload is a batch not sent yet, waiting for the slot of its last request
 	served  uint32
 
 	payload []byte
@@ -46,13 +47,17 @@ type conn struct {
 
 	parser h1.Parser
 	tls    *tlsConn
+
+	org *Origin // where the connection goes and what it sends
+	oi  int     // org's index, for per-origin counts
+	rr  int     // the next of org.Payloads to send
 }
 
 // begin opens the connection's socket.
 func (t *thread) begin(c *conn, now int64) {
-	fd, connected, err := dial(t.spec.Addr)
+	fd, connected, err := dial(&c.org.Endpoint)
 	if err != nil {
-		t.rec.Errors.Add(stats.KindConnect, "connect: "+err.Error())
+		t.countError(c, stats.KindConnect, "connect: "+err.Error())
 		t.retryLater(c, now)
 		return
 	}
@@ -63,7 +68,7 @@ func (t *thread) begin(c *conn, now int64) {
 	c.wantOut = false
 	if err := t.poll.add(fd, !connected, c.idx, c.gen); err != nil {
 		t.closeConn(c)
-		t.rec.Errors.Add(stats.KindConnect, "registering the socket: "+err.Error())
+		t.countError(c, stats.KindConnect, "registering the socket: "+err.Error())
 		t.retryLater(c, now)
 		return
 	}
@@ -81,17 +86,39 @@ func (t *thread) retryLater(c *conn, now int64) {
 	t.timers.push(timer{at: now + c.backoff, idx: c.idx, gen: c.gen})
 }
 
+// established continues a connection whose connect completed: through the proxy's tunnel
+// (proxy.go), then TLS (tls.go), then requests (ready).
 func (t *thread) established(c *conn) {
-	if t.cfg.TLS != nil {
+	switch {
+	case len(c.org.Connect) > 0:
+		t.startTunnel(c)
+	case c.org.TLS != nil:
 		t.startHandshake(c)
-		return
+	default:
+		if c.wantOut || c.state == stConnecting {
+			t.poll.setOut(c.fd, false, c.idx, c.gen)
+			c.wantOut = false
+		}
+		t.opened(c)
 	}
-	if c.wantOut || c.state == stConnecting {
-		t.poll.setOut(c.fd, false, c.idx, c.gen)
-		c.wantOut = false
-	}
+}
+
+// opened counts a connection that can carry requests and sends the first.
+func (t *thread) opened(c *conn) {
 	c.state = stReady
+	t.rec.Connections++
+	if o := t.rec.Origins; o != nil {
+		o[c.oi].Connections++
+	}
 	t.proceed(c)
+}
+
+// countError counts an error of the connection, for its origin too.
+func (t *thread) countError(c *conn, kind stats.Kind, reason string) {
+	t.rec.Errors.Add(kind, reason)
+	if o := t.rec.Origins; o != nil {
+		o[c.oi].Errors++
+	}
 }
 
 // proceed sends the next request: after the script's delay(), and in rate mode at its
@@ -143,7 +170,6 @@ func (t *thread) proceed(c *conn) {
 // slot. With -n a batch is cut to the requests left.
 func (t *thread) request(c *conn) {
 	if !c.held {
-		c.payload, c.heads = t.spec.Request, t.spec.Heads
 		if s := t.spec.Script; s != nil && s.HasRequest() {
 			p, heads, err := s.Request()
 			if err != nil {
@@ -151,18 +177,28 @@ func (t *thread) request(c *conn) {
 				return
 			}
 			c.payload, c.heads = p, heads
+		} else {
+			p := &c.org.Payloads[c.rr]
+			if c.rr++; c.rr == len(c.org.Payloads) {
+				c.rr = 0
+			}
+			c.payload, c.heads = p.Data, p.Heads
 		}
 		if len(c.heads) > 1 && t.cfg.Rate > 0 {
 			cut(c, c.sched.fit(len(c.heads), t.end))
-			if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
-				c.held = true
-				c.state = stDelay
-				t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
-				return
-			}
+			c.held = true
 		}
 	}
-	c.held = false
+	if c.held {
+		// Also after a reconnect during the hold: the batch keeps its slots, and request() is
+		// not asked for another.
+		if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
+			c.state = stDelay
+			t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
+			return
+		}
+		c.held = false
+	}
 	n := t.claim(len(c.heads))
 	if n == 0 {
 		t.closeConn(c)
@@ -226,6 +262,10 @@ func (t *thread) ready(c *conn, in, out bool) {
 			return
 		}
 		t.established(c)
+	case stProxy:
+		if in {
+			t.tunnelReadable(c)
+		}
 	case stReady, stDelay:
 		if out && c.wantOut {
 			t.flush(c)
@@ -356,7 +396,11 @@ func (t *thread) consume(c *conn, b []byte) {
 func (t *thread) responded(c *conn) bool {
 	now := max(t.seen, c.start) // never before its request: a guard, as a batch cannot answer its own sends
 	status := c.parser.Status()
-	t.rec.Response(status, micros(now-c.intended))
+	latency := micros(now - c.intended)
+	t.rec.Response(status, latency)
+	if o := t.rec.Origins; o != nil {
+		o[c.oi].Response(status, latency)
+	}
 	if t.rec.Uncorrected != nil {
 		t.rec.Uncorrected.Record(micros(now - c.start))
 	}
@@ -457,8 +501,8 @@ func (t *thread) closed(c *conn) {
 
 // fail counts an error and replaces the connection.
 func (t *thread) fail(c *conn, kind stats.Kind, reason string) {
-	t.rec.Errors.Add(kind, reason)
-	connectFailed := c.state == stConnecting || c.state == stHandshake
+	t.countError(c, kind, reason)
+	connectFailed := c.state == stConnecting || c.state == stProxy || c.state == stHandshake
 	t.closeConn(c)
 	c.resend = false
 	if t.draining {
@@ -486,7 +530,6 @@ func (t *thread) closeConn(c *conn) {
 		c.busy = false
 		t.inflight--
 	}
-	c.held = false
 	c.state = stClosed
 }
 

@@ -79,11 +79,20 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 	if cfg.Rate > 0 {
 		t.rec.Uncorrected = stats.NewHistogram()
 	}
-	n := ConnectionsFor(i, len(cfg.Threads), cfg.Connections)
+	n := len(t.spec.Conns)
 	t.conns = make([]conn, n)
+	if cfg.PerOrigin {
+		t.rec.Origins = stats.NewOriginCounts(len(cfg.Origins))
+	}
 	for j := range t.conns {
 		t.conns[j].fd = -1
 		t.conns[j].idx = int32(j)
+		c := &t.conns[j]
+		c.oi = t.spec.Conns[j]
+		c.org = &cfg.Origins[c.oi]
+		if k := len(c.org.Payloads); k > 0 {
+			c.rr = (first + j) % k // connections start at different payloads
+		}
 		t.conns[j].parser.Init(cfg.Limits)
 		if cfg.Rate > 0 {
 			total := cfg.Connections
@@ -108,7 +117,7 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 		t.poll.close()
 		return nil, fmt.Errorf("registering the stop signal: %w", err)
 	}
-	if cfg.TLS != nil {
+	if usesTLS(cfg) {
 		var err error
 		if t.wakeup, err = newWaker(); err != nil {
 			t.wakeup = waker{-1, -1}
@@ -237,6 +246,10 @@ func (t *thread) sweep(now int64) {
 		case stConnecting:
 			if now-c.opened > t.timeout {
 				t.fail(c, stats.KindConnect, "connect timed out")
+			}
+		case stProxy:
+			if now-c.opened > t.timeout {
+				t.fail(c, stats.KindConnect, "proxy: no answer to CONNECT in time")
 			}
 		case stReady:
 			if c.busy && now-c.start > t.timeout {

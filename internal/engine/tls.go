@@ -108,7 +108,7 @@ func (t *thread) startHandshake(c *conn) {
 	}
 	tc := &tlsConn{}
 	tc.pipe.hs = hs
-	tc.conn = tls.Client(&tc.pipe, t.cfg.TLS)
+	tc.conn = tls.Client(&tc.pipe, c.org.TLS)
 	c.tls = tc
 	c.state = stHandshake
 	idx, gen := c.idx, c.gen
@@ -167,8 +167,11 @@ func (t *thread) drainHandshakes() {
 			t.fail(c, stats.KindConnect, "registering the socket: "+err.Error())
 			continue
 		}
-		c.state = stReady
-		t.proceed(c)
+		t.rec.Handshakes++
+		if c.tls.conn.ConnectionState().DidResume {
+			t.rec.Resumed++
+		}
+		t.opened(c)
 	}
 }
 

@@ -211,7 +211,7 @@ func TestAttackMemory(t *testing.T) {
 		{"format", `local s = ("x"):rep(2^25) s = string.format("%s%s%s", s, s, s)`, ErrScript, "resulting string too large"},
 		{"unpack", `local t = unpack({}, 1, 2^30)`, ErrScript, "too many results to unpack"},
 		{"string.byte", `local t = {string.byte(("x"):rep(2^20), 1, -1)}`, ErrScript, "string slice too long"},
-	}, func(o *Options) { o.HookTimeout, o.SetupTimeout = 2*time.Second, 2*time.Second }) // the caps act, not the clock
+	}, func(o *Options) { o.HookTimeout, o.SetupTimeout = 10*time.Second, 10*time.Second }) // the caps act, not the clock, even on a busy machine
 	// Growth that no single builtin sees: tables filled by the VM. The
 	// limits are raised so that memory, not time, stops these.
 	for _, body := range []string{
@@ -241,7 +241,7 @@ func TestAttackMemory(t *testing.T) {
 // large, the sum is.
 func TestAttackMemoryAcrossCalls(t *testing.T) {
 	m, _ := mustLoad(t, `kept = {} function response() kept[#kept + 1] = ("x"):rep(2^20) .. #kept end`,
-		func(o *Options) { o.MemoryLimit = attackMem })
+		func(o *Options) { o.MemoryLimit, o.HookTimeout = attackMem, 2*time.Second }) // memory, not a busy machine's clock, stops it
 	th := thread(t, m)
 	var err error
 	calls := 0

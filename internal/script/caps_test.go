@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // capsDir lays out a directory for the capability tests: a script directory with a helper
@@ -290,6 +292,7 @@ func TestJSONModules(t *testing.T) {
 		{`require("json"):encode({1})`, "[1]"},
 		{`require("cjson").encode(1e100), require("cjson").encode(3), require("cjson").encode(-0.5)`, "1e+100\t3\t-0.5"},
 		{`require("cjson") == require("cjson"), require("cjson") ~= require("cjson.safe")`, "true\ttrue"},
+		{`require("cjson.safe").decode("[null]")[1] == require("cjson").null, tostring(require("dkjson").null)`, "true\tnull"},
 	})
 	for _, c := range [][2]string{
 		{`require("cjson").decode("[1,2] x")`, "cjson.decode: unexpected text after the JSON value at byte 6"},
@@ -456,6 +459,55 @@ func TestConcurrentAppends(t *testing.T) {
 	for _, l := range lines {
 		if !strings.HasPrefix(l, "thread ") || !strings.HasSuffix(l, " end") || strings.Count(l, "thread") != 1 {
 			t.Fatalf("a corrupted line: %q", l)
+		}
+	}
+}
+
+// TestLostWritesAreReported: a file whose buffered lines cannot be written when the run ends
+// says so on stderr, since the script is no longer there to see the error.
+func TestLostWritesAreReported(t *testing.T) {
+	dir := capsDir(t)
+	m, _, errs, err := loadAt(t, dir, `report = assert(io.open("@/out/report.csv", "w")) report:write("a,b\n")`, writeGrant(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.main.files[0].f.Close(); err != nil { // the write will fail, as on a full disk
+		t.Fatal(err)
+	}
+	m.Close()
+	if want := "volley: " + dir + "/scripts/test.lua: " + dir + "/out/report.csv: file already closed\n"; errs.String() != want {
+		t.Errorf("stderr %q\nwant   %q", errs.String(), want)
+	}
+}
+
+// TestLargeBuiltinsStopInTime: hashing, encoding or drawing 32 MiB checks for the call's stop
+// as it goes: with a 10 ms limit the call ends long before the whole work would (the
+// reference, measured in this run with no limit in the way).
+func TestLargeBuiltinsStopInTime(t *testing.T) {
+	for _, work := range []string{
+		`require("md5").sumhexa(big)`,
+		`require("cjson").encode(big)`,
+		`io.open("/dev/urandom"):read(32 * 2^20)`,
+	} {
+		m, _ := mustLoad(t, `big = string.rep("x", 32 * 2^20)
+			function whole() local clock = require("socket").gettime local t = clock() local _ = `+work+` return clock() - t end
+			function request() local _ = `+work+` return wrk.format() end`,
+			func(o *Options) { o.HookTimeout = 10 * time.Millisecond; o.MemoryLimit = 1 << 30 })
+		L := m.main.L
+		L.Push(m.main.global("whole"))
+		if err := m.main.pcall("whole", 10*time.Second, 0, 1); err != nil {
+			t.Fatal(err)
+		}
+		whole := time.Duration(float64(L.Get(-1).(lua.LNumber)) * float64(time.Second))
+		L.Pop(1)
+		th := thread(t, m)
+		start := time.Now()
+		_, _, err := th.Request()
+		took := time.Since(start)
+		wantError(t, err, ErrTimeout, "request() ran longer than 10ms")
+		t.Logf("%s: whole %v, stopped after %v", work, whole, took)
+		if took > whole/2 {
+			t.Errorf("%s: stopped after %v, the whole work takes %v", work, took, whole)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"io/fs"
@@ -95,6 +96,7 @@ type luaFile struct {
 	buf      []byte   // kindWrite: written, not yet passed to the kernel
 	readable bool     // kindWrite: opened in an update mode ("r+", "w+", "a+")
 	stale    bool     // kindWrite: written since data was read
+	err      error    // kindWrite: the first failed write, returned from then on
 }
 
 func (f *luaFile) size() int64 { return int64(len(f.data) + cap(f.buf)) }
@@ -195,9 +197,12 @@ const maxHeldLine = 1 << 20
 // every write is an append (O_APPEND, atomic on a local file system), so lines written by
 // several states to the same file never interleave.
 func (f *luaFile) flush(all bool) error {
+	if f.err != nil {
+		return f.err // what was buffered when the write failed is lost: say so every time
+	}
 	n := len(f.buf)
 	if !all {
-		n = strings.LastIndexByte(string(f.buf), '\n') + 1
+		n = bytes.LastIndexByte(f.buf, '\n') + 1
 		if n == 0 && len(f.buf) >= maxHeldLine {
 			n = len(f.buf)
 		}
@@ -205,12 +210,12 @@ func (f *luaFile) flush(all bool) error {
 	if n == 0 {
 		return nil
 	}
-	_, err := f.f.Write(f.buf[:n])
+	_, f.err = f.f.Write(f.buf[:n])
 	f.buf = f.buf[:copy(f.buf, f.buf[n:])]
 	if cap(f.buf) > 4*flushAt && len(f.buf) < flushAt {
 		f.buf = append([]byte(nil), f.buf...)
 	}
-	return err
+	return f.err
 }
 
 // closeFile flushes and closes a file open for writing.
@@ -238,9 +243,13 @@ func (s *state) flushFiles() {
 }
 
 // closeFiles closes this state's open files at the end of the run.
+// A failure is written to stderr: the script is no longer there to see it.
 func (s *state) closeFiles() {
 	for len(s.files) > 0 {
-		_ = s.closeFile(s.files[0]) // the run is over: nobody is left to tell
+		f := s.files[0]
+		if err := s.closeFile(f); err != nil {
+			s.m.errOut.write([]byte(clean("volley: "+s.m.name+": "+ioMessage(f.name, err)) + "\n"))
+		}
 	}
 }
 
@@ -460,7 +469,10 @@ func (s *state) readable(L *lua.LState, f *luaFile) {
 func (s *state) randomBytes(L *lua.LState, n int) string {
 	s.checkSize(L, n)
 	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (it crashes the program instead)
+	for i := 0; i < n; i += checkEvery {
+		_, _ = rand.Read(b[i:min(i+checkEvery, n)]) // crypto/rand.Read never fails (it crashes the program instead)
+		s.checkAbort()
+	}
 	return string(b)
 }
 

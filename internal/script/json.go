@@ -24,7 +24,7 @@ const maxJSONDepth = 1000
 // jsonFlavor is what distinguishes the modules.
 type jsonFlavor struct {
 	name  string
-	null  lua.LValue // module.null: encodes as null besides nil
+	null  lua.LValue // module.null (the state's one JSON null): encodes as null besides nil
 	safe  bool       // errors are returned as nil, message (cjson.safe)
 	keep  bool       // JSON null decodes to module.null (cjson), not nil
 	dk    bool       // dkjson's decode(s, pos, nullval) returning (value, next position, error)
@@ -35,15 +35,19 @@ type jsonFlavor struct {
 func (s *state) jsonModule(f jsonFlavor) *lua.LTable {
 	L := s.L
 	mod := L.NewTable()
-	if f.null == nil {
+	if s.jsonNull == nil {
+		// One null for every module, as lua-cjson's is one pointer: cjson.safe's decoded
+		// nulls compare equal to cjson.null.
 		null := L.NewUserData()
-		null.Metatable = lockedMetatable(L)
-		null.Metatable.(*lua.LTable).RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int { //nolint:forcetypeassert // made just above
+		mt := lockedMetatable(L)
+		mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
 			L.Push(lua.LString("null"))
 			return 1
 		}))
-		f.null = null
+		null.Metatable = mt
+		s.jsonNull = null
 	}
+	f.null = s.jsonNull
 	mod.RawSetString("null", f.null)
 	arrayMT := L.NewTable()
 	mod.RawSetString("array_mt", arrayMT)
@@ -202,6 +206,9 @@ func (e *jsonEncoder) str(s string) {
 	const hex = "0123456789abcdef"
 	e.out = append(e.out, '"')
 	for i := 0; i < len(s); i++ {
+		if i&(checkEvery-1) == checkEvery-1 {
+			e.s.checkAbort()
+		}
 		switch c := s[i]; {
 		case c == '"' || c == '\\':
 			e.out = append(e.out, '\\', c)

@@ -113,9 +113,10 @@ type state struct {
 	output   *lua.LUserData // io.output(), io.write's file
 	input    *lua.LUserData // io.input(), io.read's file
 	stdin    *lua.LUserData
-	files    []*luaFile  // files open for writing
-	loaded   *lua.LTable // package.loaded
-	steps    int         // pattern matching steps allowed per builtin call, by time limit
+	files    []*luaFile     // files open for writing
+	loaded   *lua.LTable    // package.loaded
+	jsonNull *lua.LUserData // the JSON modules' null, one for all of them
+	steps    int            // pattern matching steps allowed per builtin call, by time limit
 	concatFn *lua.LFunction
 	fileMeta *lua.LTable
 	stdout   *lua.LUserData

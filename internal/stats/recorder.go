@@ -24,6 +24,12 @@ type Counts struct {
 	Bytes       uint64     // bytes read from the sockets, whole or partial responses alike
 	Errors      Errors
 	StatusCodes [600]uint64 // responses by status code; index 0 counts codes outside 1..599
+
+	// Connection setup: connections that became ready to carry requests (after connect,
+	// proxy tunnel and TLS), and of them the TLS handshakes, resumed or full.
+	Connections, Handshakes, Resumed uint64
+	// Origins has each origin's counts when a run has several (else nil), by origin index.
+	Origins []OriginCounts
 }
 
 func newCounts() Counts { return Counts{Latency: NewHistogram(), Rate: NewHistogram()} }
@@ -40,6 +46,10 @@ func (c *Counts) add(o *Counts) {
 	for i, n := range o.StatusCodes {
 		c.StatusCodes[i] += n
 	}
+	c.Connections += o.Connections
+	c.Handshakes += o.Handshakes
+	c.Resumed += o.Resumed
+	c.Origins = mergeOrigins(c.Origins, o.Origins)
 }
 
 // NewRecorder returns an empty recorder.

@@ -15,6 +15,7 @@ const (
 	kindStatus               // a given status
 	kindNotFound             // 404
 	kindError                // status with msg as the body
+	kindEcho                 // 200 with the method and the request body
 )
 
 // response is everything needed to write a response later, with no
@@ -38,6 +39,8 @@ func route(target []byte) response {
 	case "/", "/hello":
 	case "/close":
 		p.close = true
+	case "/echo":
+		p.kind = kindEcho
 	default:
 		switch {
 		case bytes.HasPrefix(path, []byte("/bytes/")):
@@ -227,6 +230,8 @@ func (c *conn) write(p *response) error {
 		c.appendText(p, p.status, p.msg, conn)
 	case kindJSON:
 		c.appendJSON(p, conn)
+	case kindEcho:
+		c.appendText(p, 200, p.msg, conn)
 	}
 	c.pending++
 	if p.close {
