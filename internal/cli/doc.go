@@ -20,17 +20,31 @@ type Option struct {
 	Summary string // the description, its lines joined
 }
 
-// ArgKind says what an option's value is, for completion: a file, a directory or other text.
+// ArgKind says what an option's value is, for completion: "file", "directory", other "text",
+// or "" for a switch. The help's value names say it (F a file, D a directory), except where
+// they are wrk's or name something else (valueKinds).
 func (o Option) ArgKind() string {
+	if k, ok := valueKinds[o.Long]; ok {
+		return k
+	}
 	switch o.Arg {
-	case "S", "F":
+	case "F":
 		return "file"
-	case "P":
+	case "D":
 		return "directory"
 	case "":
 		return ""
 	}
 	return "text"
+}
+
+// valueKinds are the flags whose value is a file or directory under another name in --help.
+var valueKinds = map[string]string{
+	"script":      "file",      // wrk's <S>
+	"allow-read":  "directory", // <P>: a path, usually a directory
+	"unix-socket": "file",      // <P>: a socket's path
+	"cert":        "file",
+	"key":         "file",
 }
 
 // Subcommands are the words that may replace the URL's place at the start of the command line.

@@ -55,3 +55,23 @@ func TestParseCompletion(t *testing.T) {
 		}
 	}
 }
+
+func TestArgKind(t *testing.T) {
+	kinds := map[string]string{}
+	for _, o := range HelpDoc().Options {
+		kinds[o.Long] = o.ArgKind()
+	}
+	for long, want := range map[string]string{
+		"script": "file", "json": "file", "allow-read": "directory", "connections": "text",
+		"header": "text", "latency": "",
+	} {
+		if kinds[long] != want {
+			t.Errorf("--%s: value kind %q, want %q", long, kinds[long], want)
+		}
+	}
+	for long := range valueKinds {
+		if _, ok := kinds[long]; !ok {
+			t.Errorf("valueKinds names --%s, which --help does not list", long)
+		}
+	}
+}
