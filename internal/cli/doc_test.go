@@ -75,3 +75,17 @@ func TestArgKind(t *testing.T) {
 		}
 	}
 }
+
+// TestSubFlags: a subcommand's own flags come from its synopsis line, with their values.
+func TestSubFlags(t *testing.T) {
+	kube := HelpDoc().SubFlags["kube-job"]
+	i := slices.IndexFunc(kube, func(o Option) bool { return o.Long == "image" })
+	if i < 0 || kube[i].Arg != "IMG" {
+		t.Errorf("kube-job's flags: %+v, want --image IMG among them", kube)
+	}
+	for _, o := range kube {
+		if defByLong(o.Long).long != "" {
+			t.Errorf("kube-job's own flags include the run's --%s", o.Long)
+		}
+	}
+}

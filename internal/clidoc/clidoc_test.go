@@ -91,6 +91,9 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"volley", "--json", "su"}, []string{"sub"}},
 		{[]string{"volley", "--allow-read", ""}, []string{"sub"}},
 		{[]string{"volley", "-c", ""}, []string{}},
+		{[]string{"volley", "kube-job", "--ima"}, []string{"--image"}},
+		{[]string{"volley", "--ima"}, []string{}}, // kube-job's own flag, not a run's
+		{[]string{"volley", "kube-job", "--image", ""}, []string{}},
 		{[]string{"volley", "--fail-on", "p"}, []string{}},
 	} {
 		got := complete(t, script, dir, c.words...)
@@ -131,6 +134,9 @@ func TestCompletionSyntax(t *testing.T) {
 			if out, err := exec.Command(check[0], append(check[1:], f)...).CombinedOutput(); err != nil || len(out) > 0 {
 				t.Fatalf("%s: %v\n%s\n%s", shell, err, out, text)
 			}
+			if shell != "bash" && shell != "shellcheck" && strings.Contains(text, "COMPREPLY") {
+				t.Errorf("the %s completion holds bash's code", shell)
+			}
 			for _, o := range cli.HelpDoc().Options {
 				if !strings.Contains(text, o.Long) {
 					t.Errorf("the %s completion lacks --%s", shell, o.Long)
@@ -141,7 +147,7 @@ func TestCompletionSyntax(t *testing.T) {
 	// And each loads in its shell and completes an option.
 	load := map[string][]string{
 		"zsh":  {"zsh", "-fc", "compdef() { print -r -- compdef $*; }; source $0 && whence -w _volley"},
-		"fish": {"fish", "--no-config", "-c", "source $argv[1]; complete -C 'volley --conn'", "--"},
+		"fish": {"fish", "--no-config", "-c", "source $argv[1]; complete -C 'volley --conn'; complete -C 'volley kube-job --ima'", "--"},
 	}
 	for shell, cmd := range load {
 		if _, err := exec.LookPath(cmd[0]); err != nil {
@@ -153,8 +159,13 @@ func TestCompletionSyntax(t *testing.T) {
 			t.Fatal(err)
 		}
 		out, err := exec.Command(cmd[0], append(cmd[1:], f)...).CombinedOutput()
-		if want := map[string]string{"zsh": "compdef _volley volley\n_volley: function", "fish": "--connections"}[shell]; err != nil || !strings.Contains(string(out), want) {
-			t.Errorf("%s: loading the completion: %v, output %q, want %q in it", shell, err, out, want)
+		for _, want := range map[string][]string{
+			"zsh":  {"compdef _volley volley\n_volley: function"},
+			"fish": {"--connections\tConnections to keep open (10)\n", "\n--image\n"},
+		}[shell] {
+			if err != nil || !strings.Contains(string(out), want) {
+				t.Errorf("%s: loading the completion: %v, output %q, want %q in it", shell, err, out, want)
+			}
 		}
 	}
 	if _, err := Completion("tcsh"); err == nil {
