@@ -10,3 +10,5 @@ require (
 	github.com/yuin/gopher-lua v1.1.2
 	golang.org/x/sys v0.50.0
 )
+
+require golang.org/x/net v0.63.0

@@ -85,6 +85,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		Timeout:     cfg.Timeout,
 		Rate:        cfg.Rate,
 		Requests:    cfg.Requests,
+		HTTP2:       http2Config(cfg),
 	}
 	takeShare(cfg, &ecfg)
 	ecfg.Limits = limits(cfg) // per connection of this process: after its share is known
@@ -96,6 +97,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	if cfg.Target.Scheme == "https" {
 		ecfg.TLS = tlsConfig(cfg)
 	}
+
 	outs, err := openOutputs(cfg, stdout)
 	if err != nil {
 		warn(stderr, "volley: "+err.Error())
@@ -132,9 +134,20 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 			ecfg.Threads = append(ecfg.Threads, engine.Thread{Addr: addr, Request: request, Heads: heads})
 		}
 	}
+	if err := checkHTTP2Requests(ecfg.HTTP2, ecfg.Threads); err != nil {
+		warn(stderr, err.Error())
+		return ExitUsage
+	}
+	if cfg.HTTP2 {
+		if err := probeHTTP2(ctx, cfg, addr, ecfg.TLS); err != nil {
+			warn(stderr, "volley: "+err.Error())
+			return ExitNoStart
+		}
+	}
 
 	run := report.Run{URL: cfg.Target.Raw, Threads: cfg.Threads, Connections: cfg.Connections,
-		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected}
+		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected,
+		Protocol: protocol(cfg), Streams: cfg.Streams}
 	ecfg.StartAt = cfg.StartAt
 	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())
@@ -230,8 +243,16 @@ func tlsConfig(cfg *cli.Config) *tls.Config {
 		ServerName:         name,
 		InsecureSkipVerify: cfg.Insecure, //nolint:gosec // -k/--insecure: the user asked to skip verification
 		MinVersion:         tls.VersionTLS12,
-		NextProtos:         []string{"http/1.1"},
+		NextProtos:         alpn(cfg),
 	}
+}
+
+// alpn is what volley offers by ALPN: exactly the protocol it will speak.
+func alpn(cfg *cli.Config) []string {
+	if cfg.HTTP2 {
+		return []string{"h2"}
+	}
+	return []string{"http/1.1"}
 }
 
 // pickAddress resolves the target and, like wrk, uses the first address that accepts a

@@ -56,6 +56,9 @@ type Config struct {
 	StartAt                time.Time // --start-at: wall-clock start; zero = at once
 
 	Kube *KubeJob // CmdKubeJob
+
+	HTTP2   bool // --http2: h2 over TLS (ALPN) for https, h2c with prior knowledge for http
+	Streams int  // --streams: concurrent streams per HTTP/2 connection (1 without --http2)
 }
 
 // Bounds on the flags.
@@ -72,6 +75,7 @@ const (
 	MinScriptMemory, MaxScriptMemory     = 1 << 20, 64 << 30
 	MaxAllowRead                         = 100
 	MaxFailOn                            = 100 // --fail-on flags
+	MinStreams, MaxStreams               = 1, 1000
 )
 
 // UsageError is an invalid invocation: print Error() (one line, already

@@ -41,6 +41,8 @@ var flagDefs = []flagDef{
 	{0, "shard", true},
 	{0, "shards", true},
 	{0, "start-at", true},
+	{0, "http2", false},
+	{0, "streams", true},
 }
 
 // mergeFlags are the flags that apply to "volley merge"; the others are
@@ -67,7 +69,8 @@ type rawFlags struct {
 	shard, shards, startAt                          string
 	headers, allowRead, failOn                      []string
 	latency, insecure, version, help, uLatency      bool
-	quiet                                           bool
+	quiet, http2                                    bool
+	streams                                         string
 }
 
 // defaults for a run and for "volley demo".
@@ -109,6 +112,8 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringVar(&v.hdrLog, "hdr-log", "", "")
 	fs.StringArrayVar(&v.failOn, "fail-on", nil, "")
 	fs.BoolVar(&v.quiet, "quiet", false, "")
+	fs.BoolVar(&v.http2, "http2", false, "")
+	fs.StringVar(&v.streams, "streams", "1", "")
 	return fs
 }
 

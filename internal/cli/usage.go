@@ -47,6 +47,10 @@ const usageText = `Usage: volley <options> <url> [script args...]
         --shards           <N>  The same, with I from $JOB_COMPLETION_INDEX
         --start-at         <T>  Start at this RFC 3339 time (shards in step)
 
+        --http2                 HTTP/2: h2 (TLS, ALPN) for https://, h2c with
+                                prior knowledge for http://; no fallback
+        --streams          <N>  Concurrent streams per HTTP/2 connection (1)
+
   Numeric arguments may include a SI unit (1k, 1M, 1G)
   Time arguments may include a time unit (2s, 2m, 2h, 100ms, 50us);
     fractions are allowed (1.5s, 0.5m) and a bare number is seconds

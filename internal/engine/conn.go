@@ -4,6 +4,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"volley/internal/h1"
+	"volley/internal/h2"
 	"volley/internal/stats"
 )
 
@@ -43,6 +44,13 @@ type conn struct {
 
 	parser h1.Parser
 	tls    *tlsConn
+
+	// HTTP/2 (nil mux: HTTP/1.1): the frame layer, the stream slots, how many are busy, and
+	// whether the server's SETTINGS have arrived.
+	mux     *h2.Conn
+	slots   []slot
+	active  int
+	h2ready bool
 }
 
 // begin opens the connection's socket.
@@ -86,6 +94,10 @@ func (t *thread) established(c *conn) {
 	if c.wantOut || c.state == stConnecting {
 		t.poll.setOut(c.fd, false, c.idx, c.gen)
 		c.wantOut = false
+	}
+	if c.mux != nil {
+		t.h2Start(c)
+		return
 	}
 	c.state = stReady
 	t.proceed(c)
@@ -209,6 +221,10 @@ func (t *thread) ready(c *conn, in, out bool) {
 }
 
 func (t *thread) flush(c *conn) {
+	if c.mux != nil {
+		t.h2Flush(c)
+		return
+	}
 	var out []byte
 	if c.tls != nil {
 		if c.written < len(c.payload) {
@@ -261,6 +277,10 @@ func (t *thread) readable(c *conn) {
 	case errno == unix.EAGAIN:
 		return
 	case errno != 0:
+		if c.mux != nil {
+			t.h2Lost(c, "read: "+errno.Error())
+			return
+		}
 		if !c.busy {
 			t.closed(c) // a reset of an idle keep-alive connection is the server closing it
 			return
@@ -287,6 +307,10 @@ func (t *thread) readable(c *conn) {
 
 // consume feeds response bytes to the parser; several responses may arrive at once.
 func (t *thread) consume(c *conn, b []byte) {
+	if c.mux != nil {
+		t.h2Consume(c, b)
+		return
+	}
 	for len(b) > 0 {
 		if !c.busy {
 			t.fail(c, stats.KindProtocol, "unexpected data from the server: no request outstanding")
@@ -359,6 +383,10 @@ func (t *thread) afterBatch(c *conn) {
 }
 
 func (t *thread) eof(c *conn) {
+	if c.mux != nil {
+		t.h2Lost(c, "connection closed by the server")
+		return
+	}
 	if !c.busy {
 		t.closed(c)
 		return
@@ -423,6 +451,9 @@ func (t *thread) closeConn(c *conn) {
 	if c.busy {
 		c.busy = false
 		t.inflight--
+	}
+	if c.mux != nil {
+		t.h2Reset(c)
 	}
 	c.state = stClosed
 }

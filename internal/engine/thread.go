@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
 	"time"
 
+	"volley/internal/h2"
 	"volley/internal/stats"
 )
 
@@ -56,6 +58,10 @@ type thread struct {
 
 	pubRequests, pubErrors uint64 // what publish last added to Config.Live
 
+	// HTTP/2: the last request payload prepared for the frame layer, and what it became.
+	h2src []byte
+	h2req h2.Request
+
 	// TLS handshakes run on helper goroutines and report here (see tls.go).
 	wakeup   waker // r < 0: none (plain HTTP) or closed
 	notifyMu sync.Mutex
@@ -93,6 +99,17 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 		}
 		if t.spec.Script != nil && t.spec.Script.HasResponse() {
 			t.conns[j].parser.SetCapture(true)
+		}
+		if cfg.HTTP2 != nil {
+			t.initH2(&t.conns[j], first+j)
+		}
+	}
+	if cfg.HTTP2 != nil && (t.spec.Script == nil || !t.spec.Script.HasRequest()) {
+		if len(t.spec.Heads) != 1 {
+			return nil, errors.New("--http2: a payload of pipelined requests; HTTP/2 sends one request per stream (see --streams)")
+		}
+		if _, err := t.h2Prepared(t.spec.Request); err != nil {
+			return nil, fmt.Errorf("--http2: %w", err)
 		}
 	}
 	t.buf = make([]byte, readBufferSize)
@@ -191,10 +208,14 @@ func (t *thread) run(start, deadline time.Time) {
 			}
 			t.timers.pop()
 			if c := &t.conns[tm.idx]; c.gen == tm.gen {
-				if c.state == stDelay && t.cfg.Rate > 0 {
+				if (c.state == stDelay || tm.slot > 0) && t.cfg.Rate > 0 {
 					t.lag.Record(max((now-tm.at)/1000, 0))
 				}
-				t.wake(c)
+				if tm.slot > 0 {
+					t.h2Wake(c, int(tm.slot-1))
+				} else {
+					t.wake(c)
+				}
 			}
 		}
 		if now >= t.nextSweep {
@@ -207,6 +228,7 @@ func (t *thread) run(start, deadline time.Time) {
 		if c := &t.conns[i]; c.busy {
 			t.rec.InFlight += uint64(len(c.heads) - c.next) //nolint:gosec // G115: a busy connection has c.next < len(c.heads)
 		}
+		t.rec.InFlight += uint64(t.conns[i].active) //nolint:gosec // G115: never negative
 	}
 	t.publish()
 }
@@ -220,7 +242,7 @@ func (t *thread) startDrain(now int64) {
 		t.drainEnd = now + t.timeout + int64(drainGrace) // -n: every request issued gets its answer
 	}
 	for i := range t.conns {
-		if c := &t.conns[i]; !c.busy {
+		if c := &t.conns[i]; !c.busy && c.active == 0 {
 			t.closeConn(c)
 		}
 	}
@@ -235,7 +257,9 @@ func (t *thread) sweep(now int64) {
 				t.fail(c, stats.KindConnect, "connect timed out")
 			}
 		case stReady:
-			if c.busy && now-c.start > t.timeout {
+			if c.mux != nil {
+				t.h2Sweep(c, now)
+			} else if c.busy && now-c.start > t.timeout {
 				t.fail(c, stats.KindTimeout, "")
 			}
 		}

@@ -167,6 +167,10 @@ func (t *thread) drainHandshakes() {
 			t.fail(c, stats.KindConnect, "registering the socket: "+err.Error())
 			continue
 		}
+		if c.mux != nil {
+			t.h2Start(c)
+			continue
+		}
 		c.state = stReady
 		t.proceed(c)
 	}

@@ -25,6 +25,11 @@ type Run struct {
 	Rate        float64
 	Uncorrected bool
 	Lag         *stats.Histogram
+
+	// Protocol is "h2" or "h2c" for an HTTP/2 run, with Streams per connection; "" (HTTP/1.1)
+	// keeps wrk's banner to the byte.
+	Protocol string
+	Streams  int
 }
 
 // latencyPercentiles are the rows of wrk's "Latency Distribution".
@@ -37,9 +42,15 @@ const maxReasons = 5
 //
 //	Running 10s test @ http://127.0.0.1:8080/
 //	  2 threads and 10 connections
+//
+// and for HTTP/2, "  2 threads and 10 connections × 8 streams (h2c)".
 func WriteBanner(w io.Writer, run Run) error {
-	_, err := fmt.Fprintf(w, "Running %s test @ %s\n  %d threads and %d connections\n",
-		FormatDuration(run.Duration), Escape(run.URL), run.Threads, run.Connections)
+	streams := ""
+	if run.Protocol != "" {
+		streams = fmt.Sprintf(" × %d streams (%s)", run.Streams, run.Protocol)
+	}
+	_, err := fmt.Fprintf(w, "Running %s test @ %s\n  %d threads and %d connections%s\n",
+		FormatDuration(run.Duration), Escape(run.URL), run.Threads, run.Connections, streams)
 	return err
 }
 
