@@ -87,6 +87,7 @@ type Config struct {
 type Conn struct {
 	maxList, maxFields, maxKeep int
 	capture                     bool
+	streamWindow                int64 // the receive window volley gives each stream
 
 	streams []stream
 	out     []byte
@@ -144,6 +145,7 @@ func (c *Conn) Init(cfg Config) {
 	def := h1.DefaultLimits()
 	c.maxList, c.maxFields, c.maxKeep = pick(l.MaxHeaderBytes, def.MaxHeaderBytes), pick(l.MaxHeaders, def.MaxHeaders), pick(l.MaxBodyKeep, def.MaxBodyKeep)
 	c.capture = cfg.Capture
+	c.streamWindow = ourStreamWindow
 	c.streams = make([]stream, max(cfg.Streams, 1))
 }
 
@@ -162,7 +164,7 @@ func (c *Conn) Start() {
 		*s = stream{fields: s.fields[:0], kept: s.kept[:0]}
 	}
 	*c = Conn{maxList: c.maxList, maxFields: c.maxFields, maxKeep: c.maxKeep, capture: c.capture,
-		streams: c.streams, out: c.out[:0]}
+		streamWindow: c.streamWindow, streams: c.streams, out: c.out[:0]}
 	c.dec = hpack.NewDecoder(ourTableSize, c.field)
 	// A field is at most the whole list: this also bounds what the decoder buffers for a
 	// string split across frames.
@@ -172,7 +174,7 @@ func (c *Conn) Start() {
 	c.out = append(c.out, Preface...)
 	c.out = AppendFrameHeader(c.out, 3*6, FrameSettings, 0, 0)
 	c.out = AppendSetting(c.out, SettingEnablePush, 0)
-	c.out = AppendSetting(c.out, SettingInitialWindowSize, ourStreamWindow)
+	c.out = AppendSetting(c.out, SettingInitialWindowSize, uint32(c.streamWindow)) //nolint:gosec // G115: at most ourStreamWindow
 	c.out = AppendSetting(c.out, SettingMaxHeaderListSize, uint32(c.maxList)) //nolint:gosec // G115: limits are at most 1<<30
 	c.out = AppendWindowUpdate(c.out, 0, ourConnWindow-defaultWindow)
 }
@@ -268,7 +270,7 @@ func (c *Conn) Submit(slot int, r *Request) error {
 	}
 	s := &c.streams[slot]
 	*s = stream{id: id, cancelled: s.cancelled, state: ssOpen, head: r.Head, length: -1,
-		sendWin: c.peerInitWindow, recvWin: ourStreamWindow, body: r.Body,
+		sendWin: c.peerInitWindow, recvWin: c.streamWindow, body: r.Body,
 		fields: s.fields[:0], kept: s.kept[:0]}
 	c.lastOpened = id
 	c.open++
@@ -611,14 +613,25 @@ func (c *Conn) data(p []byte) {
 }
 
 func (c *Conn) fragment(p []byte) *Error {
-	if c.blockBytes += len(p); c.blockBytes > c.maxList {
-		return connErr(CodeEnhanceYourCalm, "response header block over "+strconv.Itoa(c.maxList)+" bytes (--max-header-bytes)")
+	// Decode up to the bound, then refuse the rest: where the block is split must not change
+	// which error a bad block gets.
+	room := c.maxList - c.blockBytes
+	over := len(p) > room
+	if over {
+		p = p[:room]
 	}
+	c.blockBytes += len(p)
 	if _, err := c.dec.Write(p); err != nil {
-		if c.hdrErr != nil {
+		switch {
+		case c.hdrErr != nil:
 			return c.hdrErr
+		case errors.Is(err, hpack.ErrStringLength):
+			return connErr(CodeEnhanceYourCalm, "a response header field over "+strconv.Itoa(c.maxList)+" bytes (--max-header-bytes)")
 		}
 		return connErr(CodeCompression, "HPACK: "+err.Error())
+	}
+	if c.hdrErr == nil && over {
+		return connErr(CodeEnhanceYourCalm, "response header block over "+strconv.Itoa(c.maxList)+" bytes (--max-header-bytes)")
 	}
 	return c.hdrErr
 }
@@ -841,7 +854,7 @@ func (c *Conn) windowUpdates() {
 		c.recvWin += c.recvUsed
 		c.recvUsed = 0
 	}
-	if s := c.cur; s != nil && s.recvUsed >= ourStreamWindow/2 && c.fh.Flags&FlagEndStream == 0 {
+	if s := c.cur; s != nil && s.recvUsed >= c.streamWindow/2 && c.fh.Flags&FlagEndStream == 0 {
 		c.out = AppendWindowUpdate(c.out, s.id, uint32(s.recvUsed)) //nolint:gosec // G115: at most ourStreamWindow
 		s.recvWin += s.recvUsed
 		s.recvUsed = 0

@@ -200,3 +200,8 @@ func quote[T ~string | ~[]byte](b T) string {
 	}
 	return strconv.QuoteToASCII(string(b))
 }
+
+// AppendFrame appends a whole frame; for servers and tests.
+func AppendFrame(dst []byte, t FrameType, flags uint8, stream uint32, payload []byte) []byte {
+	return append(AppendFrameHeader(dst, len(payload), t, flags, stream), payload...)
+}
