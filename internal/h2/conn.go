@@ -175,7 +175,7 @@ func (c *Conn) Start() {
 	c.out = AppendFrameHeader(c.out, 3*6, FrameSettings, 0, 0)
 	c.out = AppendSetting(c.out, SettingEnablePush, 0)
 	c.out = AppendSetting(c.out, SettingInitialWindowSize, uint32(c.streamWindow)) //nolint:gosec // G115: at most ourStreamWindow
-	c.out = AppendSetting(c.out, SettingMaxHeaderListSize, uint32(c.maxList)) //nolint:gosec // G115: limits are at most 1<<30
+	c.out = AppendSetting(c.out, SettingMaxHeaderListSize, uint32(c.maxList))      //nolint:gosec // G115: limits are at most 1<<30
 	c.out = AppendWindowUpdate(c.out, 0, ourConnWindow-defaultWindow)
 }
 

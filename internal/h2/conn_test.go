@@ -61,7 +61,9 @@ func feed(c *Conn, b []byte, piece int) result {
 	return r
 }
 
-func itoa(i int) string { return string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)) }
+func itoa(i int) string {
+	return string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+}
 
 // started is a connection past the server's SETTINGS with a GET on each of its slots.
 func started(t testing.TB, streams int, lim h1.Limits, serverSettings []byte) *Conn {
@@ -206,7 +208,9 @@ func TestResetsAndLateFrames(t *testing.T) {
 // Every hostile behaviour is a connection error whose message names it.
 func TestHostileServers(t *testing.T) {
 	big := strings.Repeat("v", 1500)
-	resp := func(kv ...string) []byte { return AppendFrame(nil, FrameHeaders, FlagEndHeaders|FlagEndStream, id(0), block(kv...)) }
+	resp := func(kv ...string) []byte {
+		return AppendFrame(nil, FrameHeaders, FlagEndHeaders|FlagEndStream, id(0), block(kv...))
+	}
 	var contFlood []byte
 	contFlood = AppendFrame(contFlood, FrameHeaders, 0, id(0), block(":status", "200"))
 	for range 2000 {
