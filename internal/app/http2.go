@@ -73,6 +73,10 @@ func probeHTTP2(ctx context.Context, cfg *cli.Config, addr netip.AddrPort, tc *t
 	_ = nc.SetDeadline(time.Now().Add(timeout)) // a fresh socket: cannot fail
 	url := report.Escape(cfg.Target.Raw)
 	if tc != nil {
+		// Offering HTTP/1.1 too lets the server say what it would speak instead of refusing
+		// the handshake; the run itself offers h2 alone.
+		tc = tc.Clone()
+		tc.NextProtos = []string{"h2", "http/1.1"}
 		c := tls.Client(nc, tc)
 		if err := c.HandshakeContext(ctx); err != nil {
 			return nil
