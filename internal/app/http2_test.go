@@ -319,9 +319,13 @@ func TestHostileHTTP2Servers(t *testing.T) {
 		args     []string
 	}{
 		{"hpack bomb", each(bomb), "decoded response header list over 65536 bytes", false, nil},
-		{"endless continuation", repeat(func(id uint32) []byte { return h2.AppendFrame(nil, h2.FrameHeaders, 0, id, hpackBlock(":status", "200")) },
+		{"endless continuation", repeat(func(id uint32) []byte {
+			return h2.AppendFrame(nil, h2.FrameHeaders, 0, id, hpackBlock(":status", "200"))
+		},
 			h2.AppendFrame(nil, h2.FrameContinuation, 0, 1, hpackBlock("x-a", "aaaaaaaa"))), "response header", false, nil},
-		{"empty continuation", repeat(func(id uint32) []byte { return h2.AppendFrame(nil, h2.FrameHeaders, 0, id, hpackBlock(":status", "200")) },
+		{"empty continuation", repeat(func(id uint32) []byte {
+			return h2.AppendFrame(nil, h2.FrameHeaders, 0, id, hpackBlock(":status", "200"))
+		},
 			h2.AppendFrame(nil, h2.FrameContinuation, 0, 1, nil)), "flood of frames that carry nothing", false, nil},
 		{"settings flood", repeat(none, h2.AppendFrame(nil, h2.FrameSettings, 0, 0, nil)), "PING or SETTINGS flood", false, nil},
 		{"ping flood", repeat(none, h2.AppendFrame(nil, h2.FramePing, 0, 0, make([]byte, 8))), "PING or SETTINGS flood", false, nil},
