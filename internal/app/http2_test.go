@@ -2,12 +2,22 @@ package app
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -409,5 +419,54 @@ func TestHostileHTTP2Servers(t *testing.T) {
 				t.Fatalf("raw control character %q in the output at %d:\n%q", errs[i], i, errs)
 			}
 		})
+	}
+}
+
+// startNginxH2 runs nginx with HTTP/2 with prior knowledge on one port and HTTP/2 over TLS (a
+// throw-away self-signed certificate) on another.
+func startNginxH2(t *testing.T) (h2c, h2tls string) {
+	t.Helper()
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	for f, b := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "EC PRIVATE KEY", Bytes: kder}} {
+		if err := os.WriteFile(f, pem.EncodeToMemory(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain, secure := freePort(t), freePort(t)
+	runNginx(t, fmt.Sprintf("listen 127.0.0.1:%d http2; listen 127.0.0.1:%d ssl http2;", plain, secure),
+		fmt.Sprintf("ssl_certificate %s; ssl_certificate_key %s;", certFile, keyFile), secure)
+	return fmt.Sprintf("http://127.0.0.1:%d", plain), fmt.Sprintf("https://127.0.0.1:%d", secure)
+}
+
+// Against nginx: h2c with prior knowledge and h2 over TLS, several streams, a 404 among them.
+func TestHTTP2AgainstNginx(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs nginx")
+	}
+	h2c, h2tls := startNginxH2(t)
+	for _, url := range []string{h2c, h2tls} {
+		code, out, errs := runApp("--http2", "--streams", "10", "-k", "-t2", "-c4", "-d500ms", url+"/hello")
+		if code != 0 || requestsIn(t, out) < 100 || strings.Contains(out, "errors") || strings.Contains(out, "Non-2xx") {
+			t.Fatalf("%s: exit %d: %s%s", url, code, out, errs)
+		}
+		code, out, errs = runApp("--http2", "-k", "-t1", "-c1", "-n", "50", url+"/missing")
+		if code != 0 || !strings.Contains(out, "Non-2xx or 3xx responses: 50") {
+			t.Fatalf("%s: exit %d: %s%s", url, code, out, errs)
+		}
 	}
 }

@@ -16,16 +16,29 @@ import (
 // startNginx runs Debian's nginx on a loopback port with one worker, or skips the test.
 func startNginx(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		t.Skip("nginx not installed (apt-get install -y nginx-light); .ci/run installs it")
-	}
+	port := freePort(t)
+	runNginx(t, fmt.Sprintf("listen 127.0.0.1:%d;", port), "", port)
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// runNginx runs nginx with one worker and the given listen directives (and any other server
+// directives), and waits until port accepts connections.
+func runNginx(t *testing.T, listen, directives string, port int) {
+	t.Helper()
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		t.Skip("nginx not installed (apt-get install -y nginx-light); .ci/run installs it")
+	}
 	dir := t.TempDir()
 	for _, d := range []string{"logs", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
@@ -42,12 +55,13 @@ http {
   client_body_temp_path %[1]s/tmp/body; proxy_temp_path %[1]s/tmp/proxy;
   fastcgi_temp_path %[1]s/tmp/fcgi; uwsgi_temp_path %[1]s/tmp/uwsgi; scgi_temp_path %[1]s/tmp/scgi;
   server {
-    listen 127.0.0.1:%[2]d;
+    %[2]s
+    %[3]s
     location = /hello { default_type text/plain; return 200 "hello\n"; }
     location / { default_type text/plain; return 404 "no\n"; }
   }
 }
-`, dir, port)
+`, dir, listen, directives)
 	cfgPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -71,7 +85,6 @@ http {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return "http://" + addr
 }
 
 func runWrk(t *testing.T, args ...string) string {
