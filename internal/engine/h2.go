@@ -90,11 +90,11 @@ func (t *thread) h2Consume(c *conn, b []byte) {
 
 // h2Fail ends the connection after a connection error, telling the server why when it can.
 func (t *thread) h2Fail(c *conn, kind stats.Kind, reason string) {
-	if c.tls == nil {
-		if out := c.mux.Output(); len(out) > 0 {
-			_, _ = rawWrite(c.fd, out) // the GOAWAY, best effort: the connection ends either way
-		}
+	out := c.mux.Output()
+	if c.tls != nil && c.tls.encrypt(out) == nil {
+		out = c.tls.pipe.out
 	}
+	_, _ = rawWrite(c.fd, out) // the GOAWAY, best effort: the connection ends either way
 	t.fail(c, kind, reason)
 }
 
