@@ -202,7 +202,7 @@ func TestHTTP2PriorKnowledgeRefused(t *testing.T) {
 // h2Server serves raw HTTP/2 connections: it reads the preface, sends SETTINGS, answers the
 // client's SETTINGS and PINGs as a server would, passes the identifiers of the streams the
 // client opens to serve, and lets serve write whatever it likes.
-func h2Server(t *testing.T, serve func(c net.Conn, streams <-chan uint32, write func([]byte) error)) string {
+func h2Server(t *testing.T, settings []byte, serve func(c net.Conn, streams <-chan uint32, write func([]byte) error)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -239,7 +239,7 @@ func h2Server(t *testing.T, serve func(c net.Conn, streams <-chan uint32, write 
 					return err
 				}
 				preface := make([]byte, len(h2.Preface))
-				if _, err := io.ReadFull(c, preface); err != nil || write(h2.AppendFrame(nil, h2.FrameSettings, 0, 0, nil)) != nil {
+				if _, err := io.ReadFull(c, preface); err != nil || write(h2.AppendFrame(nil, h2.FrameSettings, 0, 0, settings)) != nil {
 					return
 				}
 				streams := make(chan uint32, 4096)
@@ -375,7 +375,7 @@ func TestHostileHTTP2Servers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			url := h2Server(t, tc.serve)
+			url := h2Server(t, nil, tc.serve)
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
 			begin := time.Now()
@@ -468,5 +468,68 @@ func TestHTTP2AgainstNginx(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Non-2xx or 3xx responses: 50") {
 			t.Fatalf("%s: exit %d: %s%s", url, code, out, errs)
 		}
+	}
+}
+
+// Streams are concurrent, each with its own timeout: with 4 streams on one connection, four
+// slow requests are answered in the time of one, and a stream that times out is reset while the
+// connection and its other streams carry on.
+func TestHTTP2StreamsAreConcurrentAndTimedAlone(t *testing.T) {
+	srv := startTarget(t)
+	code, out, errs := runApp("--http2", "--streams", "4", "-t1", "-c1", "-d1s", srv.URL()+"/delay/100ms")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if n := requestsIn(t, out); n < 28 || n > 44 {
+		t.Fatalf("%d requests of 100 ms in 1 s on 4 streams:\n%s", n, out)
+	}
+	s := writeScript(t, `local i = 0
+request = function() i = i + 1 if i % 2 == 0 then return wrk.format(nil, "/delay/600ms") end return wrk.format(nil, "/") end`)
+	before := srv.Connections()
+	code, out, errs = runApp("--http2", "--streams", "4", "-t1", "-c1", "-d1500ms", "--timeout", "200ms", "--json", "-", "-s", s, srv.URL()+"/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Requests uint64
+		Errors   struct{ Timeout, Connect, Read uint64 }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// Three connections: the address check's, the HTTP/2 probe's and the run's one. The
+	// answers to streams reset long ago arrive during the run, and are no error.
+	if conns := srv.Connections() - before; doc.Errors.Timeout < 8 || doc.Requests < 8 || doc.Errors.Connect+doc.Errors.Read != 0 || conns != 3 {
+		t.Fatalf("%+v over %d connections", doc, conns)
+	}
+}
+
+// The server's SETTINGS_MAX_CONCURRENT_STREAMS caps --streams.
+func TestHTTP2ServerCapsStreams(t *testing.T) {
+	var mu sync.Mutex
+	open, most := 0, 0
+	url := h2Server(t, h2.AppendSetting(nil, h2.SettingMaxConcurrentStreams, 2), func(_ net.Conn, streams <-chan uint32, write func([]byte) error) {
+		for id := range streams {
+			mu.Lock()
+			open++
+			most = max(most, open)
+			mu.Unlock()
+			go func() {
+				time.Sleep(20 * time.Millisecond)
+				mu.Lock()
+				open--
+				mu.Unlock()
+				_ = write(headers(id, h2.FlagEndStream, ":status", "200"))
+			}()
+		}
+	})
+	code, out, errs := runApp("--http2", "--streams", "8", "-t1", "-c1", "-d500ms", url)
+	if code != 0 || requestsIn(t, out) < 10 {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most != 2 {
+		t.Fatalf("%d streams open at once; the server allowed 2", most)
 	}
 }

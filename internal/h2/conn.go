@@ -25,6 +25,8 @@ const (
 	maxIdle    = 1000
 	minResets  = 100     // or twice --streams, whichever is more
 	maxOut     = 1 << 20 // queued output: a server that does not read what it asks for is dropped
+
+	resetWindow = 1024 // how many recent stream identifiers volley remembers resetting
 )
 
 // Event is what Feed reports besides consuming bytes.
@@ -58,7 +60,6 @@ const (
 
 type stream struct {
 	id        uint32
-	cancelled uint32 // the last stream this slot reset or abandoned: its late frames are ignored
 	state     uint8
 	phase     uint8
 	head      bool
@@ -130,6 +131,10 @@ type Conn struct {
 
 	lastOpened uint32
 	open       int
+	// reset has a bit per stream identifier (id/2 mod resetWindow) for the streams volley reset
+	// or abandoned among the last resetWindow identifiers: their late frames are expected and
+	// ignored, while frames on a stream that ended normally are an error.
+	reset [resetWindow / 64]uint64
 	goaway     bool
 	lastID     uint32 // GOAWAY's last stream identifier
 	goawayCode ErrCode
@@ -242,9 +247,43 @@ func (c *Conn) Cancel(slot int) {
 
 func (c *Conn) close(s *stream) {
 	s.state = ssClosed
-	s.cancelled = s.id
 	s.body = nil
 	c.open--
+	i := (s.id >> 1) % resetWindow
+	c.reset[i/64] |= 1 << (i % 64)
+}
+
+// wasReset reports whether volley reset or abandoned stream id, which it opened; a stream too
+// old to remember is taken to be one.
+func (c *Conn) wasReset(id uint32) bool {
+	if c.lastOpened-id >= 2*resetWindow {
+		return true
+	}
+	i := (id >> 1) % resetWindow
+	return c.reset[i/64]&(1<<(i%64)) != 0
+}
+
+// forgetResets clears the bits of the identifiers from after to id, which are about to be
+// opened or skipped.
+func (c *Conn) forgetResets(after, id uint32) {
+	from, to := after>>1+1, id>>1 // half-identifiers, inclusive
+	if after == 0 {
+		from = 0
+	}
+	if to-from >= resetWindow {
+		clear(c.reset[:])
+		return
+	}
+	for k := from; k <= to; {
+		i := k % resetWindow
+		if i%64 == 0 && to-k >= 63 {
+			c.reset[i/64] = 0
+			k += 64
+			continue
+		}
+		c.reset[i/64] &^= 1 << (i % 64)
+		k++
+	}
 }
 
 // Submit opens a stream on a free slot and queues its request. An error other than
@@ -268,8 +307,9 @@ func (c *Conn) Submit(slot int, r *Request) error {
 		c.goaway, c.lastID = true, c.lastOpened // identifiers exhausted: this connection is done
 		return ErrNoStreams
 	}
+	c.forgetResets(c.lastOpened, id)
 	s := &c.streams[slot]
-	*s = stream{id: id, cancelled: s.cancelled, state: ssOpen, head: r.Head, length: -1,
+	*s = stream{id: id, state: ssOpen, head: r.Head, length: -1,
 		sendWin: c.peerInitWindow, recvWin: c.streamWindow, body: r.Body,
 		fields: s.fields[:0], kept: s.kept[:0]}
 	c.lastOpened = id
@@ -486,7 +526,7 @@ func (c *Conn) stream(id uint32) (*stream, *Error) {
 	switch {
 	case s.id == id && s.state == ssOpen:
 		return s, nil
-	case s.cancelled == id && !(s.id == id && s.state == ssDone):
+	case c.wasReset(id):
 		return nil, nil
 	}
 	return nil, connErr(CodeStreamClosed, t+" frame on closed stream "+strconv.FormatUint(uint64(id), 10))

@@ -203,6 +203,28 @@ func TestResetsAndLateFrames(t *testing.T) {
 	if r.err != "" || strings.Join(r.events, ",") != "reset 001 REFUSED_STREAM" {
 		t.Fatalf("%+v", r)
 	}
+	// A slot whose streams time out again and again: every late answer is ignored, however
+	// many streams the slot has opened since.
+	req, _ := Prepare([]byte("GET / HTTP/1.1\r\nHost: h\r\n\r\n"), "http", "")
+	var cancelled []uint32
+	for range 5 {
+		if err := c.Submit(0, &req); err != nil {
+			t.Fatal(err)
+		}
+		cancelled = append(cancelled, c.lastOpened)
+		c.Cancel(0)
+	}
+	if err := c.Submit(0, &req); err != nil {
+		t.Fatal(err)
+	}
+	in = nil
+	for _, id := range cancelled {
+		in = append(in, ok200(id, "late")...)
+	}
+	in = append(in, ok200(c.lastOpened, "")...)
+	if r := feed(c, in, 7); r.err != "" || strings.Join(r.events, ",") != "response 000 200" {
+		t.Fatalf("%+v", r)
+	}
 }
 
 // Every hostile behaviour is a connection error whose message names it.
