@@ -59,19 +59,19 @@ const (
 )
 
 type stream struct {
-	id        uint32
-	state     uint8
-	phase     uint8
-	head      bool
-	status    uint16
-	length    int64 // content-length, or -1
-	bodyN     int64
-	sendWin   int64
-	recvWin   int64
-	recvUsed  int64  // DATA bytes since the last WINDOW_UPDATE for the stream
-	body      []byte // request body not yet sent
-	fields    []h1.Field
-	kept      []byte
+	id       uint32
+	state    uint8
+	phase    uint8
+	head     bool
+	status   uint16
+	length   int64 // content-length, or -1
+	bodyN    int64
+	sendWin  int64
+	recvWin  int64
+	recvUsed int64  // DATA bytes since the last WINDOW_UPDATE for the stream
+	body     []byte // request body not yet sent
+	fields   []h1.Field
+	kept     []byte
 }
 
 // Config is a connection's shape and bounds.
@@ -134,7 +134,7 @@ type Conn struct {
 	// reset has a bit per stream identifier (id/2 mod resetWindow) for the streams volley reset
 	// or abandoned among the last resetWindow identifiers: their late frames are expected and
 	// ignored, while frames on a stream that ended normally are an error.
-	reset [resetWindow / 64]uint64
+	reset      [resetWindow / 64]uint64
 	goaway     bool
 	lastID     uint32 // GOAWAY's last stream identifier
 	goawayCode ErrCode
