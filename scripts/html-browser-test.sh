@@ -6,6 +6,7 @@
 # a skip.
 #
 #   scripts/html-browser-test.sh [DIR]   # keep report.html and report.png in DIR
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 cd "$VOLLEY_ROOT"
 

@@ -2,6 +2,9 @@
 # Builds a release of volley into $DIST (default dist/):
 #   volley-$VERSION-$GOOS-$GOARCH           static binaries, reproducible
 #   volley-$VERSION-$GOOS-$GOARCH.cdx.json  CycloneDX SBOM of each binary
+#   volley-$VERSION-oci.tar                 the container image of the linux binaries, an OCI
+#                                           image layout in a tar (skopeo's oci-archive)
+#   volley-$VERSION-oci.cdx.json            CycloneDX SBOM of the image
 #   SHA256SUMS                              sha256 of all of the above
 #   SHA256SUMS.sig                          ssh-keygen -Y sign -n file signature
 #   allowed_signers                         the signer's public key, for ssh-keygen -Y verify
@@ -16,6 +19,7 @@
 #   VOLLEY_UNSIGNED=1   skip signing (reproducibility checks only; not for publishing)
 #   PLATFORMS           default "linux/amd64 linux/arm64 darwin/amd64 darwin/arm64"
 #   DIST                output directory, default dist
+#   SOURCE_DATE_EPOCH   the image's time stamps; default: the time of the HEAD commit
 #
 # The output depends only on the source tree, VERSION and the pinned toolchain:
 # no paths (-trimpath), no build IDs, no VCS stamps, no timestamps, no cgo,
@@ -76,6 +80,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 GOFLAGS="$goflags" go build -modfile="$VOLLEY_ROOT/tools/go.mod" -trimpath -buildvcs=false -ldflags=-buildid= \
 	-o "$tmp/cyclonedx-gomod" github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
+# The image builder (tools/ociimage, go-containerregistry), for the host, the same way.
+(cd tools && GOFLAGS="$goflags" go build -trimpath -buildvcs=false -ldflags=-buildid= -o "$tmp/ociimage" ./ociimage)
 
 for p in $platforms; do
 	os=${p%/*} arch=${p#*/}
@@ -95,6 +101,21 @@ for p in $platforms; do
 	jq --arg old "$mainver" --arg new "v$version" \
 		'walk(if type == "string" then split($old) | join($new) else . end)' "$tmp/sbom.json" >"$out.cdx.json"
 done
+
+# The image: the linux binaries just built, so its files are the release's, and it is signed
+# with them through SHA256SUMS. Its time stamps are the commit's, so every build of a commit
+# gives the same image digest.
+image=()
+for p in $platforms; do
+	[[ $p == linux/* ]] && image+=(-bin "$p=$dist/volley-$version-${p%/*}-${p#*/}")
+done
+if ((${#image[@]})); then
+	epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+	log "image linux (OCI layout, SOURCE_DATE_EPOCH=$epoch)"
+	digest=$("$tmp/ociimage" -version "$version" -epoch "$epoch" -license LICENSE -notice NOTICE "${image[@]}" \
+		-o "$dist/volley-$version-oci.tar" -sbom "$dist/volley-$version-oci.cdx.json") || die "image build failed"
+	log "image index digest $digest"
+fi
 
 (cd "$dist" && LC_ALL=C sha256sum -- volley-"$version"-* | LC_ALL=C sort -k2 >SHA256SUMS)
 

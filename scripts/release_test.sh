@@ -40,6 +40,9 @@ bin=$(find "$tmp/dist" -name 'volley-*' ! -name '*.json' | LC_ALL=C sort | head 
 [[ -n "$bin" ]] || { bad "release produced no binary"; exit 1; }
 [[ -s "$bin.cdx.json" ]] || bad "release produced no SBOM for $(basename "$bin")"
 [[ $(wc -l <"$tmp/dist/SHA256SUMS") -ge 2 ]] || bad "SHA256SUMS lists fewer than 2 files"
+for f in volley-0.0.0-releasetest-oci.tar volley-0.0.0-releasetest-oci.cdx.json; do
+	grep -q " $f\$" "$tmp/dist/SHA256SUMS" || bad "release has no signed $f"
+done
 binname=$(basename "$bin")
 
 name="genuine release"
@@ -75,6 +78,11 @@ copy t4
 rm -f "$tmp/t4/SHA256SUMS.sig"
 ssh-keygen -q -Y sign -f "$tmp/key" -n git "$tmp/t4/SHA256SUMS"
 expect_fail "$tmp/t4"
+
+name="tampered image (a byte of the layout changed)"
+copy t6
+printf 'X' | dd of="$tmp/t6/volley-0.0.0-releasetest-oci.tar" bs=1 seek=600 conv=notrunc status=none
+expect_fail "$tmp/t6"
 
 name="extra file not listed in SHA256SUMS"
 copy t5

@@ -35,5 +35,5 @@ build "$tmp/second/longer-path/b" -u VOLLEY_CACHE GOCACHE="$tmp/gocache-b" TZ=Pa
 if ! diff -u "$tmp/a.sums" "$tmp/second/longer-path/b.sums"; then
 	die "NOT REPRODUCIBLE: outputs above differ between the two builds of $rev (compare with 'go version -m' or diffoscope)"
 fi
-log "repro: $(wc -l <"$tmp/a.sums") release files of $rev are byte-identical across two builds"
+log "repro: $(wc -l <"$tmp/a.sums") release files of $rev, the container image among them, are byte-identical across two builds"
 cat "$tmp/a.sums"

@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"volley/internal/cli"
+	"volley/internal/clidoc"
 	"volley/internal/engine"
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
 	"volley/internal/report"
 	"volley/internal/script"
 	"volley/internal/target"
@@ -48,12 +50,22 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		_, _ = io.WriteString(stdout, cli.Usage())
 		return ExitOK
 	case cli.CmdVersion:
-		_, _ = fmt.Fprintf(stdout, "volley %s [%s] (wrk-compatible load generator)\n", Version, engine.Poller)
+		_, _ = io.WriteString(stdout, versionText(buildInfo()))
 		return ExitOK
 	case cli.CmdMerge:
 		return runMerge(cfg, stdout, stderr)
 	case cli.CmdKubeJob:
 		return printKubeJob(cfg.Kube, stdout, stderr)
+	case cli.CmdCompletion:
+		script, err := clidoc.Completion(cfg.Shell)
+		if err == nil {
+			_, err = io.WriteString(stdout, script)
+		}
+		if err != nil {
+			warn(stderr, "volley: completion: "+err.Error())
+			return ExitUsage
+		}
+		return ExitOK
 	case cli.CmdDemo:
 		srv, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
 		if err != nil {
@@ -107,18 +119,20 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	// The text report, and what scripts print, go to stderr when JSON takes stdout.
 	text := textOutput(cfg, stdout, stderr)
 
+	// What scripts may reach; the target is resolved through it, once, whoever asks first.
+	policy := netpolicy.New(cfg.Target, cfg.AllowNet)
 	var sm *script.Main
 	if cfg.Script != "" {
 		// What scripts print reaches a terminal escaped, newlines and tabs kept.
 		scriptOut := &report.SafeWriter{W: text}
 		defer scriptOut.Flush() //nolint:errcheck // nothing better to do if stdout is gone
-		if sm, err = loadScript(cfg, scriptOut); err != nil {
-			warn(stderr, err.Error())
+		if sm, err = loadScript(cfg, policy, scriptOut); err != nil {
+			warn(stderr, loadError(err))
 			return ExitUsage
 		}
 		defer sm.Close()
 	}
-	addr, err := pickAddress(ctx, cfg.Target, cfg.Timeout)
+	addr, err := pickAddress(ctx, cfg.Target, policy, cfg.Timeout)
 	if err != nil {
 		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
@@ -146,8 +160,8 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 
 	run := report.Run{URL: cfg.Target.Raw, Threads: cfg.Threads, Connections: cfg.Connections,
-		Duration: cfg.Duration, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected,
-		Protocol: protocol(cfg), Streams: cfg.Streams}
+		Duration: cfg.Duration, Requests: cfg.Requests, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected,
+		Others: otherAddresses(ecfg.Threads, policy), Protocol: protocol(cfg), Streams: cfg.Streams}
 	ecfg.StartAt = cfg.StartAt
 	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())
@@ -167,17 +181,19 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
+	if res.ScriptErr != nil {
+		// A script that fails ends the run with its one line: the run it cut short is no
+		// result to report or to write (and is all zeros when it failed at the first request).
+		warn(stderr, res.ScriptErr.Error())
+		return ExitUsage
+	}
 	run.Lag = res.Lag
 	warnLate(cfg, res.Late, stderr)
 	_ = report.WriteText(text, run, res.Result)
 	rc := runConfig(cfg)
-	rc.Shard, rc.LateStart = shardName(cfg), res.Late
+	rc.Shard, rc.LateStart, rc.Others = shardName(cfg), res.Late, run.Others
 	if err := outs.write(rc, res.Result); err != nil {
 		warn(stderr, "volley: "+err.Error())
-		return ExitUsage
-	}
-	if res.ScriptErr != nil {
-		warn(stderr, res.ScriptErr.Error())
 		return ExitUsage
 	}
 	if sm != nil {
@@ -225,7 +241,11 @@ func buildRequest(cfg *cli.Config) ([]byte, error) {
 		headers = append(headers, h1.Field{Name: h.Name, Value: h.Value})
 	}
 	headers = append([]h1.Field{{Name: "Host", Value: host}}, headers...)
-	return h1.AppendRequest(nil, "GET", cfg.Target.RequestURI, headers, nil, false)
+	req, err := h1.AppendRequest(nil, "GET", cfg.Target.RequestURI, headers, nil, false)
+	if err == nil && len(req) > cfg.MaxRequestBytes {
+		return nil, fmt.Errorf("the request is %d bytes, more than --max-request-bytes allows (%d)", len(req), cfg.MaxRequestBytes)
+	}
+	return req, err
 }
 
 func tlsConfig(cfg *cli.Config) *tls.Config {
@@ -258,10 +278,10 @@ func alpn(cfg *cli.Config) []string {
 // pickAddress resolves the target and, like wrk, uses the first address that accepts a
 // connection, so that a wrong port fails at once with a clear message instead of a run of
 // connect errors.
-func pickAddress(ctx context.Context, t *target.Target, timeout time.Duration) (netip.AddrPort, error) {
+func pickAddress(ctx context.Context, t *target.Target, policy *netpolicy.Policy, timeout time.Duration) (netip.AddrPort, error) {
 	rctx, cancel := context.WithTimeout(ctx, max(timeout, 5*time.Second))
 	defer cancel()
-	addrs, err := t.Resolve(rctx)
+	addrs, err := policy.Target(rctx)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}

@@ -104,6 +104,9 @@ func TestBadInvocationsAreOneLineExit1(t *testing.T) {
 		{"ftp://127.0.0.1/"},
 		{"-H", "X-A: a\r\nInjected: 1", "http://127.0.0.1:1/"},
 		{"http://127.0.0.1:99999/"},
+		{"--json", "a.json", "--json", "b.json", "http://127.0.0.1:1/"},
+		{"-s", "missing.lua", "http://127.0.0.1:1/"},
+		{"-s", "../../examples/pipeline.lua", "--allow-read", "/nonexistent/dir", "http://127.0.0.1:1/"},
 	} {
 		code, out, errs := runApp(args...)
 		if code != ExitUsage {
@@ -237,7 +240,8 @@ var (
 	binErr  error
 )
 
-// buildBinary builds cmd/volley once for the tests that run it as a separate process.
+// buildBinary builds cmd/volley once for the tests that run it as a separate process, as make
+// builds it (stamped with its commit when in a git checkout, whatever GOFLAGS says).
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -247,7 +251,7 @@ func buildBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "volley")
-		if out, err := exec.Command("go", "build", "-o", binPath, "volley/cmd/volley").CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", binPath, "volley/cmd/volley").CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("build: %w\n%s", err, out)
 		}
 	})

@@ -19,8 +19,12 @@ func printKubeJob(k *cli.KubeJob, stdout, stderr io.Writer) int {
 	if start == "" {
 		start = time.Now().Add(kubeStartDelay).UTC().Format(time.RFC3339)
 	}
+	image := k.Image
+	if image == "" {
+		image = kube.DefaultImage(Version)
+	}
 	manifest, err := kube.Job(kube.JobOptions{
-		Name: k.Name, Namespace: k.Namespace, Image: k.Image, Shards: k.Shards,
+		Name: k.Name, Namespace: k.Namespace, Image: image, Shards: k.Shards,
 		Args: k.Args, Script: k.Script, StartAt: start, CPU: k.CPU, Memory: k.Memory,
 	})
 	if err != nil {

@@ -30,3 +30,19 @@ func TestKubeJobPrintsAValidatedManifest(t *testing.T) {
 		}
 	}
 }
+
+// TestKubeJobDefaultsToTheReleaseImage: a release's kube-job names that release's image; a
+// development build names none and says how to get one.
+func TestKubeJobDefaultsToTheReleaseImage(t *testing.T) {
+	defer func(v string) { Version = v }(Version)
+	Version = "1.2.3"
+	code, out, errs := runApp("kube-job", "--shards", "2", "http://target.example/")
+	if code != 0 || !strings.Contains(out, `image: "ghcr.io/volley/volley:1.2.3"`) {
+		t.Errorf("release build: exit %d, stderr %q, manifest:\n%s", code, errs, out)
+	}
+	Version = "dev"
+	code, out, errs = runApp("kube-job", "--shards", "2", "http://target.example/")
+	if code != ExitUsage || out != "" || !strings.Contains(errs, "make image") {
+		t.Errorf("dev build: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}

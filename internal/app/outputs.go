@@ -38,11 +38,8 @@ func startProgress(cfg *cli.Config, stderr io.Writer) (live *engine.Live, stop f
 		return nil, func() {}
 	}
 	live = new(engine.Live)
-	d := cfg.Duration
-	if cfg.Requests > 0 && d == cli.MaxDuration {
-		d = 0 // -n alone: the run ends when the requests are done, not at a known time
-	}
-	p := report.StartProgress(stderr, d, func() (uint64, uint64) { return live.Requests.Load(), live.Errors.Load() })
+	// With -n alone the duration is 0: the run has no known end to count down to.
+	p := report.StartProgress(stderr, cfg.Duration, func() (uint64, uint64) { return live.Requests.Load(), live.Errors.Load() })
 	return live, p.Stop
 }
 
@@ -151,7 +148,7 @@ func pathErrText(err error) string {
 // runConfig is what the JSON and HTML outputs record about a run.
 func runConfig(cfg *cli.Config) report.RunConfig {
 	rc := report.RunConfig{
-		Threads: cfg.Threads, Connections: cfg.Connections, Duration: cfg.Duration, Timeout: cfg.Timeout,
+		Threads: cfg.Threads, Connections: cfg.Connections, Duration: cfg.Duration, Requests: cfg.Requests, Timeout: cfg.Timeout,
 		Rate: cfg.Rate, Script: cfg.Script, HeaderNames: []string{}, Runs: 1,
 		Protocol: "http/1.1", Streams: 1,
 	}
@@ -174,7 +171,7 @@ func checkThresholds(cfg *cli.Config, res *stats.Result, w io.Writer) (failed bo
 	outcomes, failed := threshold.EvalAll(cfg.FailOn, res)
 	var b strings.Builder
 	for _, o := range outcomes {
-		b.WriteString(report.Escape(o.String()) + "\n")
+		b.WriteString(report.Verdict(o) + "\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return true // a verdict nobody can read is not a pass

@@ -77,7 +77,7 @@ func TestRunMerge(t *testing.T) {
 		"Running 1s test @ http://127.0.0.1:1/\n  2 threads and 4 connections\n",
 		"  Latency Distribution\n", "  150 requests in ",
 		"PASS requests>=150 (requests = 150)\n",
-		"FAIL non2xx<10% (non2xx = 10%, 15 of 150)\n",
+		"FAIL non2xx<10% (non2xx = 10.00%, 15 of 150)\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, text)
@@ -92,7 +92,7 @@ func TestRunMerge(t *testing.T) {
 	out.Reset()
 	errb.Reset()
 	if code := runMerge(parse(t, "merge", "--fail-on", "p99<1s", a), &out, &errb); code != ExitOK || errb.Len() != 0 ||
-		!strings.HasSuffix(out.String(), "PASS p99<1s (p99 = 0.001099s)\n") {
+		!strings.HasSuffix(out.String(), "PASS p99<1s (p99 = 1.10ms)\n") {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
 }

@@ -1,13 +1,17 @@
 package app
 
 import (
+	"errors"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"volley/internal/cli"
 	"volley/internal/engine"
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
+	"volley/internal/report"
 	"volley/internal/script"
 	"volley/internal/stats"
 )
@@ -17,7 +21,7 @@ import (
 // threads' addresses and static requests come from their states.
 // loadScript compiles and runs the script in the main state: before the target is
 // resolved, so that a broken script is reported as such, as wrk does.
-func loadScript(cfg *cli.Config, stdout io.Writer) (*script.Main, error) {
+func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout io.Writer) (*script.Main, error) {
 	t := cfg.Target
 	port := ""
 	if t.PortGiven {
@@ -35,7 +39,39 @@ func loadScript(cfg *cli.Config, stdout io.Writer) (*script.Main, error) {
 		HookTimeout: cfg.ScriptTimeout,
 		MemoryLimit: cfg.ScriptMemory,
 		Stdout:      stdout,
+		Net:         policy,
+
+		MaxRequestBytes: cfg.MaxRequestBytes,
 	})
+}
+
+// loadError is the line for a script that did not load: the script's own failures read
+// "script.lua:12: message", as wrk prints them; a script or --allow-read root that cannot be
+// read is the invocation's fault, and says so as every other invocation error does.
+func loadError(err error) string {
+	if se := (*script.Error)(nil); errors.As(err, &se) && se.Kind == script.ErrPermission {
+		return "volley: " + se.Msg
+	}
+	return err.Error()
+}
+
+// otherAddresses are the addresses besides the target's that threads load, in thread order,
+// with how many threads load each: what a script's thread.addr chose, within --allow-net.
+func otherAddresses(threads []engine.Thread, policy *netpolicy.Policy) []report.OtherAddress {
+	var others []report.OtherAddress
+	for _, th := range threads {
+		if policy.IsTarget(th.Addr) {
+			continue
+		}
+		addr := th.Addr.String()
+		i := slices.IndexFunc(others, func(o report.OtherAddress) bool { return o.Address == addr })
+		if i < 0 {
+			others = append(others, report.OtherAddress{Address: addr})
+			i = len(others) - 1
+		}
+		others[i].Threads++
+	}
+	return others
 }
 
 // scriptThreads creates the threads' states, calls setup(thread) for each and then init.

@@ -60,7 +60,7 @@ func checkStartAt(cfg *cli.Config) error {
 	if time.Until(cfg.StartAt) > maxStartWait {
 		return fmt.Errorf("--start-at %s is more than %v away", at, maxStartWait)
 	}
-	if time.Since(cfg.StartAt) >= cfg.Duration {
+	if cfg.Duration > 0 && time.Since(cfg.StartAt) >= cfg.Duration {
 		return fmt.Errorf("--start-at %s has passed, and with it the whole %v test", at, cfg.Duration)
 	}
 	return nil

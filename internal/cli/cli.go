@@ -5,6 +5,8 @@ package cli
 import (
 	"time"
 
+	"volley/internal/netpolicy"
+
 	"volley/internal/target"
 	"volley/internal/threshold"
 )
@@ -13,34 +15,37 @@ import (
 type Command int
 
 const (
-	CmdRun     Command = iota // benchmark Config.Target
-	CmdHelp                   // print Usage() and exit 0
-	CmdVersion                // print the version and exit 0
-	CmdDemo                   // start the built-in target and benchmark it; Config.Target is nil
-	CmdMerge                  // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
-	CmdKubeJob                // print the Kubernetes Job for Config.Kube
+	CmdRun        Command = iota // benchmark Config.Target
+	CmdHelp                      // print Usage() and exit 0
+	CmdVersion                   // print the version and exit 0
+	CmdDemo                      // start the built-in target and benchmark it; Config.Target is nil
+	CmdMerge                     // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
+	CmdKubeJob                   // print the Kubernetes Job for Config.Kube
+	CmdCompletion                // print the completion script for the shell Config.Shell
 )
 
 // Config is a validated run. Nothing in it needs checking again.
 type Config struct {
 	Target               *target.Target // nil for CmdDemo: the caller starts the built-in target
 	Threads, Connections int
-	Duration, Timeout    time.Duration
-	Headers              []Header // in order given; a "Host" header replaces the default (the engine does that)
+	Duration, Timeout    time.Duration // Duration 0: -n without -d, no deadline
+	Headers              []Header      // in order given; a "Host" header replaces the default (the engine does that)
 	Latency              bool
 	Script               string   // path of the Lua script, "" for none
 	ScriptArgs           []string // positionals after the URL; init(args) gets the URL as args[0], then these
 	Insecure             bool
 	MaxHeaderBytes       int // response header block limit
 	MaxHeaders           int // response header count limit
+	MaxRequestBytes      int // largest payload (one or more pipelined requests) volley sends
 
 	Rate        float64 // -R: requests/s over all connections; 0 = as fast as each connection can
 	Uncorrected bool    // -U: also print the uncorrected latency distribution (rate mode)
 	Requests    uint64  // -n: stop after exactly this many requests; 0 = no limit
 
-	AllowRead     []string      // --allow-read: roots under which scripts may read files
-	ScriptTimeout time.Duration // --script-timeout: CPU time per request/response/delay hook call
-	ScriptMemory  int64         // --script-memory: bytes for all of a script's state
+	AllowRead     []string          // --allow-read: roots under which scripts may read files
+	AllowNet      []netpolicy.Grant // --allow-net: hosts and addresses scripts may reach besides the target
+	ScriptTimeout time.Duration     // --script-timeout: CPU time per request/response/delay hook call
+	ScriptMemory  int64             // --script-memory: bytes for all of a script's state
 
 	// Outputs besides the text report, written after the run.
 	JSON       string           // --json: the JSON result's file, "-" for stdout (the text report then goes to stderr)
@@ -57,25 +62,30 @@ type Config struct {
 
 	Kube *KubeJob // CmdKubeJob
 
+	Shell string // CmdCompletion: one of Shells
+
 	HTTP2   bool // --http2: h2 over TLS (ALPN) for https, h2c with prior knowledge for http
 	Streams int  // --streams: concurrent streams per HTTP/2 connection (1 without --http2)
 }
 
 // Bounds on the flags.
 const (
-	MinThreads, MaxThreads               = 1, 1024
-	MinConnections, MaxConnections       = 1, 1_000_000
-	MinDuration, MaxDuration             = time.Millisecond, 30 * 24 * time.Hour
-	MinTimeout, MaxTimeout               = time.Millisecond, time.Hour
-	MinMaxHeaderBytes, MaxMaxHeaderBytes = 1 << 10, 16 << 20
-	MinMaxHeaders, MaxMaxHeaders         = 1, 65536
-	MinRate, MaxRate                     = 1, 1_000_000_000
-	MinRequests, MaxRequests             = 1, 1_000_000_000_000
-	MinScriptTimeout, MaxScriptTimeout   = time.Millisecond, time.Minute
-	MinScriptMemory, MaxScriptMemory     = 1 << 20, 64 << 30
-	MaxAllowRead                         = 100
-	MaxFailOn                            = 100 // --fail-on flags
-	MinStreams, MaxStreams               = 1, 1000
+	MinThreads, MaxThreads                 = 1, 1024
+	MinConnections, MaxConnections         = 1, 1_000_000
+	MinDuration, MaxDuration               = time.Millisecond, 30 * 24 * time.Hour
+	MinTimeout, MaxTimeout                 = time.Millisecond, time.Hour
+	MinMaxHeaderBytes, MaxMaxHeaderBytes   = 1 << 10, 16 << 20
+	MinMaxHeaders, MaxMaxHeaders           = 1, 65536
+	MinRate, MaxRate                       = 1, 1_000_000_000
+	MinRequests, MaxRequests               = 1, 1_000_000_000_000
+	MinScriptTimeout, MaxScriptTimeout     = time.Millisecond, time.Minute
+	MinScriptMemory, MaxScriptMemory       = 1 << 20, 64 << 30
+	MaxAllowRead                           = 100
+	MaxAllowNet                            = 100
+	MinMaxRequestBytes, MaxMaxRequestBytes = 1 << 10, 1 << 30
+	DefaultMaxRequestBytes                 = 4 << 20
+	MaxFailOn                              = 100 // --fail-on flags
+	MinStreams, MaxStreams                 = 1, 1000
 )
 
 // UsageError is an invalid invocation: print Error() (one line, already

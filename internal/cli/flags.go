@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -41,6 +42,8 @@ var flagDefs = []flagDef{
 	{0, "shard", true},
 	{0, "shards", true},
 	{0, "start-at", true},
+	{0, "allow-net", true},
+	{0, "max-request-bytes", true},
 	{0, "http2", false},
 	{0, "streams", true},
 }
@@ -67,7 +70,8 @@ type rawFlags struct {
 	rate, requests, scriptTimeout, scriptMemory     string
 	json, html, hdrLog                              string
 	shard, shards, startAt                          string
-	headers, allowRead, failOn                      []string
+	maxRequestBytes                                 string
+	headers, allowRead, allowNet, failOn            []string
 	latency, insecure, version, help, uLatency      bool
 	quiet, http2                                    bool
 	streams                                         string
@@ -75,8 +79,8 @@ type rawFlags struct {
 
 // defaults for a run and for "volley demo".
 var (
-	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M"}
-	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M"}
+	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M"}
+	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M"}
 )
 
 func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
@@ -112,9 +116,39 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringVar(&v.hdrLog, "hdr-log", "", "")
 	fs.StringArrayVar(&v.failOn, "fail-on", nil, "")
 	fs.BoolVar(&v.quiet, "quiet", false, "")
+	fs.StringArrayVar(&v.allowNet, "allow-net", nil, "")
+	fs.StringVar(&v.maxRequestBytes, "max-request-bytes", defaults.maxRequestBytes, "")
 	fs.BoolVar(&v.http2, "http2", false, "")
 	fs.StringVar(&v.streams, "streams", "1", "")
 	return fs
+}
+
+// singleValued makes every flag of fs that takes one value refuse a second one: with
+// "--json a.json --json b.json" one of the two would be ignored in silence. Switches may repeat
+// (-L -L says the same twice), and so may the flags that collect values (-H, --fail-on, ...).
+func singleValued(fs *pflag.FlagSet) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if defByLong(f.Name).argument && !strings.HasSuffix(f.Value.Type(), "Array") {
+			f.Value = &once{Value: f.Value}
+		}
+	})
+}
+
+// errRepeated is once's refusal, told apart in flagError.
+var errRepeated = errors.New("given more than once")
+
+// once is a flag value that may be set once.
+type once struct {
+	pflag.Value
+	set bool
+}
+
+func (o *once) Set(v string) error {
+	if o.set {
+		return errRepeated
+	}
+	o.set = true
+	return o.Value.Set(v)
 }
 
 type discard struct{}

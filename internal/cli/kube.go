@@ -27,6 +27,7 @@ func parseKubeJob(args []string) (*Config, error) {
 		"--cpu": &k.CPU, "--memory": &k.Memory, "--start-at": &k.StartAt, "--shards": &shards,
 		"--script": &k.Script, "-s": &k.Script}
 	var rest []string
+	given := map[*string]bool{}
 	for len(args) > 0 {
 		a := args[0]
 		if a == "--" {
@@ -49,6 +50,10 @@ func parseKubeJob(args []string) (*Config, error) {
 			}
 			value, args = args[0], args[1:]
 		}
+		if given[dest] {
+			return nil, usageErrorf("kube-job: " + name + ": " + errRepeated.Error() + " (it takes one value)")
+		}
+		given[dest] = true
 		*dest = value
 	}
 	if shards != "" {
@@ -57,9 +62,6 @@ func parseKubeJob(args []string) (*Config, error) {
 			return nil, invalidFlag("shards", shards, "must be between 1 and "+strconv.Itoa(MaxShards))
 		}
 		k.Shards = n
-	}
-	if k.Image == "" {
-		return nil, usageErrorf("kube-job needs --image: the container image with volley in it")
 	}
 	if k.Shards == 0 {
 		return nil, usageErrorf("kube-job needs --shards N: how many pods share the test")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"volley/internal/netpolicy"
 	"volley/internal/target"
 	"volley/internal/threshold"
 )
@@ -22,6 +23,9 @@ import (
 // over any other error. Every error is a *UsageError.
 func Parse(args []string) (*Config, Command, error) {
 	cmd, defaults := CmdRun, runDefaults
+	if len(args) > 0 && args[0] == "completion" {
+		return parseCompletion(args[1:])
+	}
 	if len(args) > 0 && args[0] == "kube-job" {
 		if slices.Contains(args[1:], "-h") || slices.Contains(args[1:], "--help") {
 			return nil, CmdHelp, nil
@@ -53,6 +57,7 @@ func Parse(args []string) (*Config, Command, error) {
 	}
 	var v rawFlags
 	fs := newFlagSet(&v, defaults)
+	singleValued(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, cmd, flagError(err)
 	}
@@ -85,6 +90,17 @@ func Parse(args []string) (*Config, Command, error) {
 	return cfg, cmd, nil
 }
 
+// parseCompletion reads "volley completion SHELL".
+func parseCompletion(args []string) (*Config, Command, error) {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		return nil, CmdHelp, nil
+	}
+	if len(args) != 1 || !slices.Contains(Shells, args[0]) {
+		return nil, CmdCompletion, usageErrorf("completion needs one shell: " + strings.Join(Shells, ", ") + " (usage: volley completion bash)")
+	}
+	return &Config{Shell: args[0]}, CmdCompletion, nil
+}
+
 // flagError rewrites pflag's errors as one-line, escaped messages.
 func flagError(err error) *UsageError {
 	var notExist *pflag.NotExistError
@@ -103,6 +119,8 @@ func flagError(err error) *UsageError {
 		return usageErrorf("unknown flag " + quote("--"+name))
 	case errors.As(err, &needsValue):
 		return usageErrorf(displayName(needsValue.GetFlag().Name) + " needs a value")
+	case errors.As(err, &invalid) && errors.Is(err, errRepeated):
+		return usageErrorf(displayName(invalid.GetFlag().Name) + ": " + errRepeated.Error() + " (it takes one value)")
 	case errors.As(err, &invalid):
 		return usageErrorf("invalid " + displayName(invalid.GetFlag().Name) + " " + quote(invalid.GetValue()) + ": takes no value (or true/false)")
 	case errors.As(err, &syntax):
@@ -155,6 +173,9 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	if cfg.MaxHeaders, err = countFlag("max-headers", v.maxHeaders, MinMaxHeaders, MaxMaxHeaders); err != nil {
 		return nil, err
 	}
+	if cfg.MaxRequestBytes, err = boundedFlag("max-request-bytes", v.maxRequestBytes, parseBytes, MinMaxRequestBytes, MaxMaxRequestBytes, "1k (1024)", "1G (1073741824)"); err != nil {
+		return nil, err
+	}
 	if fs.Changed("rate") {
 		r, err := boundedFlag("rate", v.rate, parseCount, MinRate, MaxRate, "1", "1G")
 		if err != nil {
@@ -178,7 +199,7 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		}
 		cfg.Requests = uint64(n) //nolint:gosec // G115: n is in [MinRequests, MaxRequests], checked just above
 		if !fs.Changed("duration") {
-			cfg.Duration = MaxDuration // -n alone: run until the requests are done
+			cfg.Duration = 0 // -n alone: no deadline; the run ends when the requests are done
 		}
 	}
 	if len(v.allowRead) > MaxAllowRead {
@@ -190,6 +211,16 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		}
 		cfg.AllowRead = append(cfg.AllowRead, p)
 	}
+	if len(v.allowNet) > MaxAllowNet {
+		return nil, usageErrorf("too many --allow-net flags (" + strconv.Itoa(len(v.allowNet)) + ", at most " + strconv.Itoa(MaxAllowNet) + ")")
+	}
+	for _, s := range v.allowNet {
+		g, err := netpolicy.ParseGrant(s)
+		if err != nil {
+			return nil, invalidFlag("allow-net", s, err.Error()+" (want HOST or HOST:PORT)")
+		}
+		cfg.AllowNet = append(cfg.AllowNet, g)
+	}
 	if cfg.ScriptTimeout, err = durationFlag("script-timeout", v.scriptTimeout, MinScriptTimeout, MaxScriptTimeout, "1m"); err != nil {
 		return nil, err
 	}
@@ -199,7 +230,7 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	}
 	cfg.ScriptMemory = int64(mem)
 	if cfg.Script == "" {
-		for _, long := range []string{"allow-read", "script-timeout", "script-memory"} {
+		for _, long := range []string{"allow-read", "allow-net", "script-timeout", "script-memory"} {
 			if fs.Changed(long) {
 				return nil, usageErrorf(displayName(long) + " applies to a script, and there is none (-s/--script)")
 			}

@@ -62,7 +62,6 @@ func TestParseFlags(t *testing.T) {
 		{"-T 1h " + url, func(c *Config) bool { return c.Timeout == time.Hour }},
 		{"-T 1ms " + url, func(c *Config) bool { return c.Timeout == time.Millisecond }},
 		{"-t=4 " + url, func(c *Config) bool { return c.Threads == 4 }},
-		{"-t 2 -t 3 " + url, func(c *Config) bool { return c.Threads == 3 }}, // last wins, as with getopt
 		{url + " -c 20 -L", func(c *Config) bool { return c.Connections == 20 && c.Latency }},
 		{"-c 20 " + url + " -t 5", func(c *Config) bool { return c.Connections == 20 && c.Threads == 5 }},
 		{"-Lt4 " + url, func(c *Config) bool { return c.Latency && c.Threads == 4 }},
@@ -271,6 +270,37 @@ func checkUsageError(t *testing.T, args []string, err error) {
 	for _, r := range msg {
 		if r < ' ' || r == 0x7f {
 			t.Fatalf("Parse(%q) error %q contains %U", args, msg, r)
+		}
+	}
+}
+
+// Every flag that takes one value refuses a second, whichever the flag: the rule comes from the
+// flag table, so a flag added later is covered too. Switches and list flags may repeat.
+func TestRepeatedSingleValueFlag(t *testing.T) {
+	var v rawFlags
+	fs := newFlagSet(&v, runDefaults)
+	for _, d := range flagDefs {
+		if !d.argument {
+			continue
+		}
+		list := strings.HasSuffix(fs.Lookup(d.long).Value.Type(), "Array")
+		args := []string{"--" + d.long, "x", "--" + d.long + "=y", url}
+		_, _, err := Parse(args)
+		repeated := err != nil && strings.Contains(err.Error(), "--"+d.long+": given more than once")
+		if repeated == list {
+			t.Errorf("%q: %v (a list flag: %v)", args, err, list)
+		}
+	}
+	if _, _, err := Parse(split("-L -L -H A:1 -H B:2 " + url)); err != nil {
+		t.Errorf("switches and -H repeat: %v", err)
+	}
+	for args, want := range map[string]string{
+		"--json a.json --json b.json " + url:                   "volley: --json: given more than once (it takes one value)",
+		"-c 5 -t1 -c6 " + url:                                  "volley: -c/--connections: given more than once (it takes one value)",
+		"kube-job --image i --shards 2 --cpu 1 --cpu 2 " + url: "volley: kube-job: --cpu: given more than once (it takes one value)",
+	} {
+		if _, _, err := Parse(split(args)); err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %s", args, err, want)
 		}
 	}
 }

@@ -11,8 +11,8 @@ func TestRateRequestsAndScriptFlags(t *testing.T) {
 	if cfg.Rate != 2000 || !cfg.Uncorrected || !cfg.Latency || cfg.Requests != 1_000_000 {
 		t.Errorf("rate %v, -U %v, latency %v, requests %d", cfg.Rate, cfg.Uncorrected, cfg.Latency, cfg.Requests)
 	}
-	if cfg.Duration != MaxDuration {
-		t.Errorf("-n without -d runs until done, got duration %v", cfg.Duration)
+	if cfg.Duration != 0 {
+		t.Errorf("-n without -d has no duration (runs until done), got %v", cfg.Duration)
 	}
 	if len(cfg.AllowRead) != 2 || cfg.AllowRead[1] != "./data" {
 		t.Errorf("allow-read %q", cfg.AllowRead)
@@ -45,6 +45,36 @@ func TestRateErrors(t *testing.T) {
 		_, _, err := Parse(split(args))
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%q: error %v, want one line naming %s", args, err, want)
+		}
+	}
+}
+
+func TestAllowNetAndMaxRequestBytes(t *testing.T) {
+	cfg, _ := mustParse(t, split("-s x.lua --allow-net example.org:81 --allow-net 127.0.0.2 --allow-net [::1]:8080 "+url)...)
+	var got []string
+	for _, g := range cfg.AllowNet {
+		got = append(got, g.String())
+	}
+	if strings.Join(got, " ") != "example.org:81 127.0.0.2 [::1]:8080" {
+		t.Errorf("allow-net %q", got)
+	}
+	if cfg.MaxRequestBytes != DefaultMaxRequestBytes {
+		t.Errorf("max-request-bytes default %d", cfg.MaxRequestBytes)
+	}
+	if cfg, _ = mustParse(t, split("--max-request-bytes 64M "+url)...); cfg.MaxRequestBytes != 64<<20 {
+		t.Errorf("max-request-bytes %d", cfg.MaxRequestBytes)
+	}
+	for args, want := range map[string]string{
+		"--allow-net example.org " + url:             "--allow-net applies to a script",
+		"-s x.lua --allow-net a..b " + url:           `invalid --allow-net "a..b": empty label`,
+		"-s x.lua --allow-net example.org:0 " + url:  `invalid --allow-net "example.org:0": port must be a number from 1 to 65535`,
+		"-s x.lua --allow-net http://example " + url: `invalid --allow-net "http://example"`,
+		"--max-request-bytes 10 " + url:              `invalid --max-request-bytes "10": must be between 1k`,
+		"--max-request-bytes 2G " + url:              `invalid --max-request-bytes "2G": must be between 1k`,
+	} {
+		_, _, err := Parse(split(args))
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: error %v, want one line with %s", args, err, want)
 		}
 	}
 }

@@ -8,8 +8,9 @@ func Usage() string {
 const usageText = `Usage: volley <options> <url> [script args...]
        volley demo [options]
        volley merge [output options] <result.json>...
-       volley kube-job --image IMG --shards N [--name NAME] [--namespace NS]
+       volley kube-job --shards N [--image IMG] [--name NAME] [--namespace NS]
                        [--start-at T] [--cpu C] [--memory M] [-s FILE] <options> <url>
+       volley completion bash|zsh|fish
   Options:
     -c, --connections      <N>  Connections to keep open (10)
     -d, --duration         <T>  Duration of test (10s)
@@ -25,13 +26,18 @@ const usageText = `Usage: volley <options> <url> [script args...]
     -k, --insecure              Skip TLS certificate verification
         --max-header-bytes <N>  Max response header bytes (64k)
         --max-headers      <N>  Max response header count (256)
+        --max-request-bytes <N> Max bytes of a request, or of a script's
+                                pipelined batch (4M)
 
     -R, --rate             <N>  Requests/sec over all connections: constant-rate
                                 mode, latency corrected for coordinated omission
     -U, --u_latency             Also print uncorrected latency (with -R)
-    -n, --requests         <N>  Stop after exactly N requests
+    -n, --requests         <N>  Run exactly N requests (-d then caps the time);
+                                gives up after 5 x timeout without progress
 
         --allow-read       <P>  Let scripts read files under path P (repeatable)
+        --allow-net        <H>  Let scripts reach HOST or HOST:PORT besides the
+                                target (repeatable)
         --script-timeout   <T>  CPU time per request/response/delay call (100ms)
         --script-memory    <N>  Memory for a script's state (256M)
 
@@ -61,6 +67,7 @@ const usageText = `Usage: volley <options> <url> [script args...]
     output options apply)
   volley kube-job prints a Kubernetes Indexed Job that runs the test as N
     shards started together (see deploy/kubernetes/README.md)
+  volley completion prints a completion script for bash, zsh or fish
   --fail-on metrics: p50 p90 p99 p99.9 pNN mean max min stdev (with a
     time unit), rps, requests, errors non2xx timeouts connect_errors
     read_errors write_errors (a count or a %)

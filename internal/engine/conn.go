@@ -29,6 +29,7 @@ type conn struct {
 	busy    bool // a request batch is outstanding
 	gotData bool // some bytes of the outstanding batch's responses arrived
 	resend  bool // send the outstanding batch again once connected (keep-alive race)
+	held    bool // rate mode: payload is a batch waiting for the slot of its last request
 	served  uint32
 
 	payload []byte
@@ -144,25 +145,51 @@ func (t *thread) proceed(c *conn) {
 	t.request(c)
 }
 
+// request sends the next batch. In rate mode each request of a pipelined batch takes a slot of
+// its own, and the batch goes out when the last of them is due (so the rate holds whatever the
+// batch's size), cut to the slots left before the end of the run; its latency counts from that
+// slot. With -n a batch is cut to the requests left.
 func (t *thread) request(c *conn) {
-	c.payload, c.heads = t.spec.Request, t.spec.Heads
-	if s := t.spec.Script; s != nil && s.HasRequest() {
-		p, heads, err := s.Request()
-		if err != nil {
-			t.failScript(err)
-			return
+	if !c.held {
+		c.payload, c.heads = t.spec.Request, t.spec.Heads
+		if s := t.spec.Script; s != nil && s.HasRequest() {
+			p, heads, err := s.Request()
+			if err != nil {
+				t.failScript(err)
+				return
+			}
+			c.payload, c.heads = p, heads
 		}
-		c.payload, c.heads = p, heads
+		if len(c.heads) > 1 && t.cfg.Rate > 0 {
+			cut(c, c.sched.fit(len(c.heads), t.end))
+			if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
+				c.held = true
+				c.state = stDelay
+				t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
+				return
+			}
+		}
 	}
-	if !t.claim(len(c.heads)) {
+	c.held = false
+	n := t.claim(len(c.heads))
+	if n == 0 {
 		t.closeConn(c)
 		return
 	}
+	cut(c, n)
 	if t.cfg.Rate > 0 {
-		c.intended = c.sched.due()
-		c.sched.advance(len(c.heads))
+		c.intended = c.sched.dueAfter(n - 1)
+		c.sched.advance(n)
 	}
 	t.send(c)
+}
+
+// cut keeps the first n requests of the connection's batch.
+func cut(c *conn, n int) {
+	if n < len(c.heads) {
+		c.payload = c.payload[:h1.PrefixLen(c.payload, n)]
+		c.heads = c.heads[:n]
+	}
 }
 
 func (t *thread) send(c *conn) {
@@ -452,6 +479,7 @@ func (t *thread) closeConn(c *conn) {
 		c.busy = false
 		t.inflight--
 	}
+	c.held = false
 	if c.mux != nil {
 		t.h2Reset(c)
 	}

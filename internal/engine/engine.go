@@ -43,7 +43,7 @@ type Thread struct {
 type Config struct {
 	Threads     []Thread
 	Connections int
-	Duration    time.Duration
+	Duration    time.Duration // 0: no deadline (-n alone); the run ends when Requests are done, or makes no progress
 	Timeout     time.Duration
 	TLS         *tls.Config // nil for plain HTTP
 	Limits      h1.Limits
@@ -149,7 +149,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		return nil, err
 	}
-	deadline := start.Add(cfg.Duration)
+	d := cfg.Duration
+	if d == 0 {
+		d = noDeadline
+	}
+	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for _, t := range threads {
 		wg.Go(func() { t.run(start, deadline) })
@@ -175,7 +179,52 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Elapsed = elapsed
 	res.Late = late
+	if sh.stalled.Load() {
+		return nil, stallError(cfg.Timeout, &res.Errors)
+	}
 	return res, nil
+}
+
+// noDeadline stands for a run without one: far beyond any run, far below overflow.
+const noDeadline = time.Duration(1 << 62)
+
+// stallFactor × Config.Timeout without an open connection or a response ends a run that has no
+// deadline: a target that is gone would otherwise keep an -n run retrying its connects forever.
+const stallFactor = 5
+
+// watchProgress is the stall check of a run without a deadline, done at each sweep: a thread
+// with a connection up (connected, perhaps waiting for delay() or its schedule) or with new
+// responses marks the run as making progress; when no thread has done so for stallFactor ×
+// Timeout, the run stops and reports that it could not go on.
+func (t *thread) watchProgress(now int64, connected bool) {
+	if t.cfg.Duration != 0 {
+		return
+	}
+	if connected || t.rec.Requests != t.progressMark {
+		t.progressMark = t.rec.Requests
+		t.sh.progress.Store(now)
+		return
+	}
+	if now-t.sh.progress.Load() > stallFactor*t.timeout {
+		t.sh.stalled.Store(true)
+		t.sh.stop()
+	}
+}
+
+// stallError says why a run without a deadline stopped, with its most frequent error.
+func stallError(timeout time.Duration, e *stats.Errors) error {
+	msg := fmt.Sprintf("no open connection and no response for %v (%d × -T/--timeout): giving up", stallFactor*timeout, stallFactor)
+	var top string
+	var most uint64
+	for reason, n := range e.Reasons {
+		if n > most || n == most && reason < top {
+			top, most = reason, n
+		}
+	}
+	if top != "" {
+		msg += fmt.Sprintf(" (%d × %s)", most, top)
+	}
+	return errors.New(msg)
 }
 
 // startTime waits for at (if set and ahead) and returns the run's start: at itself, carrying a
@@ -205,6 +254,8 @@ type shared struct {
 	halt     waker         // in every thread's poller: woken once to stop them all
 	stopping atomic.Bool   // set with the first wake
 	issued   atomic.Uint64 // -n: requests issued by all threads so far
+	progress atomic.Int64  // without a deadline: when a thread last saw a connection up or new responses
+	stalled  atomic.Bool   // without a deadline: the run stopped for want of progress
 }
 
 // stop ends the run: every thread drains and returns.

@@ -187,7 +187,7 @@ func (t *thread) h2Request(c *conn, i int) {
 		t.failScript(errors.New("volley: --http2: " + err.Error()))
 		return
 	}
-	if !t.claim(1) {
+	if t.claim(1) == 0 {
 		if c.active == 0 {
 			t.closeConn(c)
 		}

@@ -23,33 +23,49 @@ func newSchedule(global, connections int, rate float64) schedule {
 }
 
 // due is the scheduled time of the next request.
-func (s *schedule) due() int64 { return s.offset + int64(float64(s.k)*s.period) }
+func (s *schedule) due() int64 { return s.dueAfter(0) }
+
+// dueAfter is the scheduled time of the slot i slots after the next one.
+func (s *schedule) dueAfter(i int) int64 { return s.offset + int64(float64(s.k+int64(i))*s.period) }
 
 // advance consumes n slots: a pipelined batch of n requests is n requests of the rate.
 func (s *schedule) advance(n int) { s.k += int64(n) }
 
+// fit is how many of the next n slots are due before end (a binary search: n may be large).
+func (s *schedule) fit(n int, end int64) int {
+	lo, hi := 0, n // slots [0, lo) are due before end; slots [hi, n) are not
+	for lo < hi {
+		if mid := int(uint(lo+hi) >> 1); s.dueAfter(mid) < end {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
 // postpone shifts the rest of the schedule by a script's delay(): think time is not latency.
 func (s *schedule) postpone(d int64) { s.offset += d }
 
-// claim takes n requests from the -n quota shared by all threads. It fails, taking nothing,
-// when fewer than n remain.
-func (t *thread) claim(n int) bool {
+// claim takes up to n requests from the -n quota shared by all threads and returns how many it
+// took: fewer than n when fewer remain (the batch is then cut to those), 0 when none do.
+func (t *thread) claim(n int) int {
 	limit := t.cfg.Requests
-	if limit == 0 {
-		return true
+	if limit == 0 || n == 0 {
+		return n
 	}
-	batch := uint64(n) //nolint:gosec // G115: n is a pipelined batch's length, never negative
 	for {
 		cur := t.sh.issued.Load()
-		if cur+batch > limit {
+		batch := min(uint64(n), limit-cur) //nolint:gosec // G115: n is a pipelined batch's length, never negative
+		if batch == 0 {
 			t.quotaDone = true
-			return false
+			return 0
 		}
 		if t.sh.issued.CompareAndSwap(cur, cur+batch) {
 			if cur+batch == limit {
 				t.quotaDone = true
 			}
-			return true
+			return int(batch) //nolint:gosec // G115: batch ≤ n
 		}
 	}
 }

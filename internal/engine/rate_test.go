@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"testing"
@@ -189,4 +190,51 @@ func TestStartAtAnchorsTheRun(t *testing.T) {
 			t.Fatalf("err %v, %d requests sent", err, srv.Requests())
 		}
 	})
+}
+
+// pipelined is a payload of n copies of one request, and its heads.
+func pipelined(t *testing.T, n int) ([]byte, []bool) {
+	return bytes.Repeat(request(t, "GET", "/"), n), make([]bool, n)
+}
+
+// In rate mode every request of a pipelined batch takes its own slot: a batch goes out when the
+// last of its slots is due, cut to the slots left in the run, so the target sees the rate asked
+// for whatever the batch size (it used to get every batch at once, as fast as it answered).
+// With -n, the last batch is cut to the requests left.
+func TestPipelinedBatchesTakeOneSlotEach(t *testing.T) {
+	cases := []struct {
+		name        string
+		batch, conn int
+		rate        float64
+		d           time.Duration
+		n           uint64
+		want        uint64 // requests the target receives
+	}{
+		// Slots at 0, 0.1 … 1.1 s: batches go out at 0.4 and 0.9 s, and 1.1 s cut to 2.
+		{name: "batches of 5 at -R 10", batch: 5, conn: 1, rate: 10, d: 1150 * time.Millisecond, want: 12},
+		// The attack of issue 10, smaller: one request() of 100,000 requests at -R 2 for 1.2 s.
+		{name: "huge batch at -R 2", batch: 100_000, conn: 1, rate: 2, d: 1200 * time.Millisecond, want: 3},
+		{name: "huge batches on 2 connections", batch: 100_000, conn: 2, rate: 20, d: time.Second, want: 20},
+		{name: "-n 301 in batches of 3", batch: 3, conn: 4, d: 5 * time.Second, n: 301, want: 301},
+		{name: "-n 7 with a huge batch", batch: 100_000, conn: 1, d: 5 * time.Second, n: 7, want: 7},
+		{name: "-n 10 at -R 100 in batches of 4", batch: 4, conn: 2, rate: 100, d: 5 * time.Second, n: 10, want: 10},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startServer(t, testserver.Options{})
+			cfg := config(t, srv.Addr(), 1, tc.conn, tc.d, nil)
+			cfg.Threads[0].Request, cfg.Threads[0].Heads = pipelined(t, tc.batch)
+			cfg.Rate, cfg.Requests = tc.rate, tc.n
+			cfg.Timeout = 2 * time.Second
+			res := runFor(t, cfg)
+			noErrors(t, res)
+			if got := srv.Requests(); got != tc.want || res.Requests+res.InFlight != tc.want {
+				t.Fatalf("target got %d requests, volley counted %d (+%d in flight); want %d", got, res.Requests, res.InFlight, tc.want)
+			}
+			// Latency counts from the slot the batch went out at, not from its first slot.
+			if tc.rate > 0 && res.Latency.Max() > 300_000 {
+				t.Errorf("max latency %dµs: the hold for a batch's slots was counted as latency", res.Latency.Max())
+			}
+		})
+	}
 }

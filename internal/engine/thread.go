@@ -57,6 +57,7 @@ type thread struct {
 	lag       *stats.Histogram // rate mode: µs by which paced sends missed their time (generator lag)
 
 	pubRequests, pubErrors uint64 // what publish last added to Config.Live
+	progressMark           uint64 // responses at the last stall check (watchProgress)
 
 	// HTTP/2: the last request payload prepared for the frame layer, and what it became.
 	h2src []byte
@@ -249,8 +250,10 @@ func (t *thread) startDrain(now int64) {
 }
 
 func (t *thread) sweep(now int64) {
+	connected := false
 	for i := range t.conns {
 		c := &t.conns[i]
+		connected = connected || c.state == stReady || c.state == stDelay
 		switch c.state {
 		case stConnecting:
 			if now-c.opened > t.timeout {
@@ -264,6 +267,7 @@ func (t *thread) sweep(now int64) {
 			}
 		}
 	}
+	t.watchProgress(now, connected)
 }
 
 func (t *thread) failScript(err error) {

@@ -107,6 +107,20 @@ func ScanRequests(payload []byte, heads []bool) ([]bool, error) {
 	return heads, nil
 }
 
+// PrefixLen returns the length of the first n requests of a payload that ScanRequests accepted:
+// where a pipelined batch is cut to send only those.
+func PrefixLen(payload []byte, n int) int {
+	end := 0
+	for range n {
+		_, k, e := scanRequest(payload[end:])
+		if e != nil {
+			break // not a payload ScanRequests accepted: keep what was whole
+		}
+		end += k
+	}
+	return end
+}
+
 // scanRequest validates the request at the start of p and returns its length.
 func scanRequest(p []byte) (head bool, n int, err *Error) {
 	l, n, err := requestLine(p, 0, "request line")

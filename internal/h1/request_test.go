@@ -170,3 +170,14 @@ func TestValid(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefixLen(t *testing.T) {
+	a := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	b := "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+	payload := []byte(a + b + a)
+	for n, want := range []int{0, len(a), len(a + b), len(payload), len(payload)} {
+		if got := PrefixLen(payload, n); got != want {
+			t.Errorf("PrefixLen(%d) = %d, want %d", n, got, want)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 func TestExampleManifest(t *testing.T) {
 	dir := filepath.Join("..", "..", "deploy", "kubernetes")
 	out, err := Job(JobOptions{
-		Image:   "registry.example/volley:1.0",
+		Image:   DefaultImage("1.0.0"),
 		Shards:  4,
 		StartAt: "2030-01-01T12:00:00Z",
 		Script:  filepath.Join("..", "..", "examples", "post-form.lua"),
@@ -33,11 +33,12 @@ func TestExampleManifest(t *testing.T) {
 # the Job, in one manifest. See README.md.
 `+configMap)
 	golden(t, filepath.Join(dir, "job.yaml"), `# Example: volley in 4 shards as an Indexed Job, written by
-#   volley kube-job --image registry.example/volley:1.0 --shards 4 \
+#   volley kube-job --shards 4 \
 #     --start-at 2030-01-01T12:00:00Z --cpu 2 --memory 256Mi \
 #     -s examples/post-form.lua -t 8 -c 200 -d 30s --latency http://target.example:8080/
-# The options are the whole test's: each shard runs its share (here 2 threads
-# and 50 connections). Before applying it by hand, change the image, the URL,
+# (by volley 1.0.0: the image defaults to that release's, see README.md). The
+# options are the whole test's: each shard runs its share (here 2 threads
+# and 50 connections). Before applying it by hand, change the URL,
 # and --start-at to a minute or two from now (date -u -d '+2 min'
 # +%Y-%m-%dT%H:%M:%SZ): every shard waits for that instant. It needs
 # configmap-script.yaml. See README.md.

@@ -286,3 +286,22 @@ func TestJobAccepts(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultImage(t *testing.T) {
+	for version, want := range map[string]string{
+		"1.2.3":     ImageRepository + ":1.2.3",
+		"1.2.3-rc1": ImageRepository + ":1.2.3-rc1",
+		"dev":       "",
+		"":          "",
+		"v1.2.3":    "",
+	} {
+		if got := DefaultImage(version); got != want {
+			t.Errorf("DefaultImage(%q) = %q, want %q", version, got, want)
+		}
+		if want != "" {
+			if err := checkImage(want); err != nil {
+				t.Errorf("the default image %q is not valid: %v", want, err)
+			}
+		}
+	}
+}

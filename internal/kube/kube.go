@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,7 +22,7 @@ import (
 type JobOptions struct {
 	Name      string   // Job name, a DNS-1123 label; default "volley"
 	Namespace string   // optional: the manifest then names it, otherwise kubectl's namespace applies
-	Image     string   // container image holding volley as its entrypoint; required
+	Image     string   // container image holding volley as its entrypoint; required (see DefaultImage)
 	Shards    int      // number of shards, 1 to MaxShards: one pod each
 	Args      []string // volley's options and URL for the whole test (and any script arguments)
 	Script    string   // optional: local path of a Lua script, embedded in a ConfigMap
@@ -29,6 +30,22 @@ type JobOptions struct {
 	CPU       string   // optional CPU request per shard, like 500m or 2
 	Memory    string   // optional memory request and limit per shard, like 512Mi
 }
+
+// ImageRepository is where the images that make image builds are published: kube-job run by
+// a release of volley defaults to that release's image there, so that the pods run the
+// version that wrote the Job. deploy/kubernetes/README.md says how to push an image.
+const ImageRepository = "ghcr.io/volley/volley"
+
+// DefaultImage is the published image of a volley release ("1.2.3", "1.2.3-rc1"), or "" for
+// a development build, which has none.
+func DefaultImage(version string) string {
+	if !releaseVersion.MatchString(version) {
+		return ""
+	}
+	return ImageRepository + ":" + version
+}
+
+var releaseVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
 
 const (
 	// DefaultName is the Job's name when JobOptions.Name is empty.

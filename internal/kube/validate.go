@@ -75,7 +75,7 @@ func checkLabel(field, v string) error {
 func checkImage(v string) error {
 	switch {
 	case v == "":
-		return fieldErr("image", "missing: name the container image that holds volley (for example ghcr.io/you/volley:1.0)")
+		return fieldErr("image", "missing: a development build of volley has no published image to default to; build one with make image, push it and name it (deploy/kubernetes/README.md)")
 	case len(v) > 512 || !imageRef.MatchString(v):
 		return fieldErr("image", "%s is not an image reference like registry.example/team/volley:1.0 (lowercase path, no spaces)", show(v))
 	}

@@ -29,8 +29,9 @@ const (
 type RunConfig struct {
 	URL                  string
 	Threads, Connections int
-	Duration, Timeout    time.Duration
-	Rate                 float64 // requests/s asked for in rate mode, 0 otherwise
+	Duration, Timeout    time.Duration // Duration 0: no deadline (-n alone)
+	Requests             uint64        // -n: the requests asked for, 0 for no limit
+	Rate                 float64       // requests/s asked for in rate mode, 0 otherwise
 	Script               string
 	HeaderNames          []string
 	Runs                 int    // results merged into this one: 1 for a run
@@ -39,6 +40,7 @@ type RunConfig struct {
 
 	Shard     string        // "I/N" for a shard of a distributed run; merged: the shards, comma-separated
 	LateStart time.Duration // how long after --start-at the run began (0: on time or no --start-at)
+	Others    []OtherAddress
 }
 
 // Document is one result as a JSON file holds it.
@@ -52,8 +54,8 @@ type Document struct {
 // latency, the uncorrected distribution of rate mode is shown too.
 func (d *Document) Run(latency bool) Run {
 	c := &d.Config
-	run := Run{URL: c.URL, Threads: c.Threads, Connections: c.Connections, Duration: c.Duration, Latency: latency,
-		Rate: c.Rate, Uncorrected: latency && d.Result.Uncorrected != nil}
+	run := Run{URL: c.URL, Threads: c.Threads, Connections: c.Connections, Duration: c.Duration, Requests: c.Requests, Latency: latency,
+		Rate: c.Rate, Uncorrected: latency && d.Result.Uncorrected != nil, Others: c.Others}
 	if c.Protocol == "h2" || c.Protocol == "h2c" {
 		run.Protocol, run.Streams = c.Protocol, c.Streams
 	}
@@ -85,19 +87,21 @@ type (
 		Series             jsonSeries        `json:"series"`
 	}
 	jsonConfig struct {
-		URL         string   `json:"url"`
-		Threads     int      `json:"threads"`
-		Connections int      `json:"connections"`
-		DurationS   float64  `json:"duration_s"`
-		TimeoutS    float64  `json:"timeout_s"`
-		Rate        float64  `json:"rate"`
-		Script      string   `json:"script"`
-		HeaderNames []string `json:"header_names"`
-		Runs        int      `json:"runs"`
-		Shard       string   `json:"shard"`
-		LateStartUs int64    `json:"late_start_us"`
-		Protocol    string   `json:"protocol"`
-		Streams     int      `json:"streams"`
+		URL         string         `json:"url"`
+		Threads     int            `json:"threads"`
+		Connections int            `json:"connections"`
+		DurationS   float64        `json:"duration_s"`
+		Requests    uint64         `json:"request_limit"`
+		TimeoutS    float64        `json:"timeout_s"`
+		Rate        float64        `json:"rate"`
+		Script      string         `json:"script"`
+		HeaderNames []string       `json:"header_names"`
+		Runs        int            `json:"runs"`
+		Shard       string         `json:"shard"`
+		LateStartUs int64          `json:"late_start_us"`
+		Others      []OtherAddress `json:"other_addresses"`
+		Protocol    string         `json:"protocol"`
+		Streams     int            `json:"streams"`
 	}
 	jsonErrors struct {
 		Connect  uint64            `json:"connect"`
@@ -139,13 +143,17 @@ type (
 func WriteJSON(w io.Writer, d *Document) error {
 	r := d.Result
 	c := &d.Config
+	others := c.Others
+	if others == nil {
+		others = []OtherAddress{}
+	}
 	doc := jsonDoc{
 		Schema: Schema, SchemaVersion: SchemaVersion, Version: d.Version,
 		Config: jsonConfig{
 			URL: c.URL, Threads: c.Threads, Connections: c.Connections,
-			DurationS: c.Duration.Seconds(), TimeoutS: c.Timeout.Seconds(), Rate: c.Rate,
+			DurationS: c.Duration.Seconds(), Requests: c.Requests, TimeoutS: c.Timeout.Seconds(), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: max(c.Runs, 1),
-			Shard: c.Shard, LateStartUs: c.LateStart.Microseconds(),
+			Shard: c.Shard, LateStartUs: c.LateStart.Microseconds(), Others: others,
 			Protocol: cmp.Or(c.Protocol, "http/1.1"), Streams: max(c.Streams, 1),
 		},
 		Start:     r.Start.UTC(),
@@ -264,6 +272,14 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 	if c.Threads < 0 || c.Connections < 0 || c.Runs < 1 || c.LateStartUs < 0 || !validSeconds(c.DurationS) || !validSeconds(c.TimeoutS) || !validFloat(c.Rate) {
 		return nil, errors.New("config: a negative or impossible value")
 	}
+	for _, o := range c.Others {
+		if o.Threads < 1 || o.Threads > c.Threads || o.Address == "" {
+			return nil, errors.New("config.other_addresses: an address without threads, or with more threads than the run")
+		}
+	}
+	if len(c.Others) == 0 {
+		c.Others = nil // none, or a document from before the field: the same
+	}
 	if doc.ElapsedUs < 0 {
 		return nil, errors.New("elapsed_us is negative")
 	}
@@ -319,9 +335,10 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 		Version: doc.Version,
 		Config: RunConfig{
 			URL: c.URL, Threads: c.Threads, Connections: c.Connections,
-			Duration: seconds(c.DurationS), Timeout: seconds(c.TimeoutS), Rate: c.Rate,
+			Duration: seconds(c.DurationS), Requests: c.Requests, Timeout: seconds(c.TimeoutS), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: c.Runs,
 			Shard: c.Shard, LateStart: time.Duration(c.LateStartUs) * time.Microsecond,
+			Others:   c.Others,
 			Protocol: cmp.Or(c.Protocol, "http/1.1"), Streams: max(c.Streams, 1),
 		},
 		Result: r,

@@ -132,6 +132,7 @@ type (
 		Threads     int      `json:"threads"`
 		Connections int      `json:"connections"`
 		DurationS   float64  `json:"duration_s"`
+		Requests    uint64   `json:"request_limit"`
 		TimeoutS    float64  `json:"timeout_s"`
 		Rate        float64  `json:"rate"`
 		Script      string   `json:"script"`
@@ -139,8 +140,12 @@ type (
 		Runs        int      `json:"runs"`
 		Shard       string   `json:"shard"`
 		LateStartUs int64    `json:"late_start_us"`
-		Protocol    string   `json:"protocol"`
-		Streams     int      `json:"streams"`
+		Others      []struct {
+			Address string `json:"address"`
+			Threads int    `json:"threads"`
+		} `json:"other_addresses"`
+		Protocol string `json:"protocol"`
+		Streams  int    `json:"streams"`
 	}
 	schemaErrors struct {
 		Connect, Read, Write, Timeout, Protocol, Non2xx uint64
@@ -172,7 +177,7 @@ type (
 // required lists, per object, the keys every document has (values may be null).
 var required = map[string][]string{
 	"":          {"schema", "schema_version", "volley_version", "config", "start", "elapsed_us", "requests", "in_flight", "bytes", "requests_per_sec", "bytes_per_sec", "errors", "status_codes", "latency", "latency_uncorrected", "thread_rate", "series"},
-	"config":    {"url", "threads", "connections", "duration_s", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us", "protocol", "streams"},
+	"config":    {"url", "threads", "connections", "duration_s", "request_limit", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us", "other_addresses", "protocol", "streams"},
 	"errors":    {"connect", "read", "write", "timeout", "protocol", "non2xx", "reasons"},
 	"latency":   {"unit", "count", "min", "max", "mean", "stdev", "percentiles", "sum", "sumsq", "hdr"},
 	"series":    {"interval_s", "points"},

@@ -93,7 +93,7 @@ func readFile(path string) (*Document, error) {
 }
 
 // Merge merges documents into the first; it returns docs[0]. The merged
-// configuration is the runs' together: threads, connections and rate add,
+// configuration is the runs' together: threads, connections, rate and -n add,
 // duration and timeout are the longest, the URLs, scripts and header names
 // are those of any run (distinct URLs are listed, comma-separated).
 func Merge(docs []*Document) *Document {
@@ -107,10 +107,12 @@ func Merge(docs []*Document) *Document {
 		c.Threads += o.Threads
 		c.Connections += o.Connections
 		c.Rate += o.Rate
+		c.Requests += o.Requests
 		c.Duration = max(c.Duration, o.Duration)
 		c.Timeout = max(c.Timeout, o.Timeout)
 		c.Runs += max(o.Runs, 1)
 		c.LateStart = max(c.LateStart, o.LateStart)
+		c.Others = mergeOthers(c.Others, o.Others)
 		if o.Shard != "" {
 			c.Shard = strings.TrimPrefix(c.Shard+", "+o.Shard, ", ")
 		}
@@ -132,4 +134,17 @@ func Merge(docs []*Document) *Document {
 	}
 	c.URL = strings.Join(urls, ", ")
 	return out
+}
+
+// mergeOthers adds the threads of b's other addresses to a's.
+func mergeOthers(a, b []OtherAddress) []OtherAddress {
+	for _, o := range b {
+		i := slices.IndexFunc(a, func(x OtherAddress) bool { return x.Address == o.Address })
+		if i < 0 {
+			a = append(a, o)
+			continue
+		}
+		a[i].Threads += o.Threads
+	}
+	return a
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,8 +18,9 @@ type Run struct {
 	URL         string // as the user gave it; printed escaped
 	Threads     int
 	Connections int
-	Duration    time.Duration
-	Latency     bool // print the latency distribution (--latency)
+	Duration    time.Duration // 0: no deadline (-n alone)
+	Requests    uint64        // -n, 0 for none
+	Latency     bool          // print the latency distribution (--latency)
 
 	// Rate mode (-R): the requested rate, whether to print the uncorrected distribution too
 	// (-U), and the generator's send lag, which says whether volley kept its schedule.
@@ -30,6 +32,15 @@ type Run struct {
 	// keeps wrk's banner to the byte.
 	Protocol string
 	Streams  int
+	// Others are addresses other than the target's that threads loaded (a script's
+	// thread.addr, granted by --allow-net): the report says so after wrk's lines.
+	Others []OtherAddress
+}
+
+// OtherAddress is an address other than the target's, and how many threads loaded it.
+type OtherAddress struct {
+	Address string `json:"address"` // host:port, as dialled
+	Threads int    `json:"threads"`
 }
 
 // latencyPercentiles are the rows of wrk's "Latency Distribution".
@@ -38,19 +49,28 @@ var latencyPercentiles = []float64{50, 75, 90, 99}
 // maxReasons is how many error reasons the report lists.
 const maxReasons = 5
 
-// WriteBanner writes wrk's first two lines:
+// WriteBanner writes wrk's first two lines, and says what ends the run when -n does:
 //
 //	Running 10s test @ http://127.0.0.1:8080/
 //	  2 threads and 10 connections
+//	Running 5000 requests @ http://127.0.0.1:8080/               (-n 5000)
+//	Running 5000 requests, for at most 10s @ http://127.0.0.1:8080/  (-n 5000 -d 10s)
 //
 // and for HTTP/2, "  2 threads and 10 connections × 8 streams (h2c)".
 func WriteBanner(w io.Writer, run Run) error {
+	what := FormatDuration(run.Duration) + " test"
+	if run.Requests > 0 {
+		what = strconv.FormatUint(run.Requests, 10) + " requests"
+		if run.Duration > 0 {
+			what += ", for at most " + FormatDuration(run.Duration)
+		}
+	}
 	streams := ""
 	if run.Protocol != "" {
 		streams = fmt.Sprintf(" × %d streams (%s)", run.Streams, run.Protocol)
 	}
-	_, err := fmt.Fprintf(w, "Running %s test @ %s\n  %d threads and %d connections%s\n",
-		FormatDuration(run.Duration), Escape(run.URL), run.Threads, run.Connections, streams)
+	_, err := fmt.Fprintf(w, "Running %s @ %s\n  %d threads and %d connections%s\n",
+		what, Escape(run.URL), run.Threads, run.Connections, streams)
 	return err
 }
 
@@ -112,6 +132,7 @@ func WriteText(w io.Writer, run Run, r *stats.Result) error {
 	}
 	fmt.Fprintf(&b, "Requests/sec: %9s\n", reqPerSec.Text('f', 2))
 	fmt.Fprintf(&b, "Transfer/sec: %10sB\n", binaryU.format(bytesPerSec, 2))
+	writeOthers(&b, run)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -184,4 +205,20 @@ func writeReasons(b *strings.Builder, e *stats.Errors) {
 	if len(rs) > maxReasons {
 		fmt.Fprintf(b, "    %*d in %d more reasons\n", width, rest, len(rs)-maxReasons)
 	}
+}
+
+// writeOthers says where the load went besides the target, when a script sent threads
+// elsewhere: "Load also went to 127.0.0.2:9999 (1 of 2 threads), granted by --allow-net".
+func writeOthers(b *strings.Builder, run Run) {
+	if len(run.Others) == 0 {
+		return
+	}
+	b.WriteString("Load also went to ")
+	for i, o := range run.Others {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "%s (%d of %d threads)", Escape(o.Address), o.Threads, run.Threads)
+	}
+	b.WriteString(", granted by --allow-net\n")
 }

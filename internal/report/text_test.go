@@ -246,3 +246,28 @@ func ExampleWriteText() {
 	// Transfer/sec:      1.43MB
 	// --
 }
+
+// A run whose threads loaded other addresses than the target's says so after wrk's lines, and a
+// merge adds the threads of equal addresses.
+func TestOtherAddressesAreReported(t *testing.T) {
+	r := stats.NewResult()
+	run := Run{URL: "http://127.0.0.1:8080/", Threads: 4, Connections: 4, Duration: time.Second,
+		Others: []OtherAddress{{Address: "127.0.0.2:9999", Threads: 1}, {Address: "[::1]:81", Threads: 2}}}
+	var b strings.Builder
+	if err := WriteText(&b, run, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "B\nLoad also went to 127.0.0.2:9999 (1 of 4 threads), [::1]:81 (2 of 4 threads), granted by --allow-net\n"
+	if !strings.HasSuffix(b.String(), want) {
+		t.Errorf("report ends %q, want %q", b.String()[max(len(b.String())-len(want), 0):], want)
+	}
+	run.Others = nil
+	b.Reset()
+	if err := WriteText(&b, run, r); err != nil || strings.Contains(b.String(), "Load also") {
+		t.Errorf("a run on the target alone mentions other addresses: %q", b.String())
+	}
+	got := mergeOthers([]OtherAddress{{"a:1", 1}}, []OtherAddress{{"b:2", 2}, {"a:1", 3}})
+	if len(got) != 2 || got[0] != (OtherAddress{"a:1", 4}) || got[1] != (OtherAddress{"b:2", 2}) {
+		t.Errorf("mergeOthers = %v", got)
+	}
+}

@@ -234,7 +234,7 @@ func TestThreadGetSet(t *testing.T) {
 		end
 		function done()
 			print(saved:get("config").n, saved:get("counted"))
-		end`)
+		end`, func(o *Options) { o.Net = policyFor(t, testTarget.URL, "127.0.0.2:9090") })
 	th, err := m.NewThread(0, netip.MustParseAddrPort("127.0.0.1:8080"))
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ const (
 	ErrTimeout                         // a call ran past its time limit
 	ErrMemory                          // the script state grew past the memory quota
 	ErrRequest                         // request() returned bytes that are not valid HTTP/1.1 requests
-	ErrPermission                      // Load could not read the script or an --allow-read root
+	ErrPermission                      // Load could not read the script or an --allow-read root: the invocation's fault, not the script's
 )
 
 // Error is a script failure with a one-line, user-facing message such as

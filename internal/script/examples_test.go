@@ -81,6 +81,7 @@ func TestExampleRandomAddr(t *testing.T) {
 	addr := netip.MustParseAddrPort(ln.Addr().String())
 	m, out := loadExample(t, "random-addr.lua", func(o *Options) {
 		o.Target.Host, o.Target.Port = "127.0.0.1", strconv.Itoa(int(addr.Port()))
+		o.Net = policyFor(t, "http://"+addr.String()+"/")
 	})
 	ts := threads(t, m, 3)
 	for _, th := range ts {

@@ -8,18 +8,38 @@ import (
 	"testing"
 
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
+	"volley/internal/target"
 )
 
 var testAddr = netip.MustParseAddrPort("127.0.0.1:8080")
 
 var testTarget = Target{Scheme: "http", Host: "127.0.0.1", Port: "8080", Path: "/", URL: "http://127.0.0.1:8080/"}
 
+// policyFor grants the target url, and what grants grant as --allow-net would.
+func policyFor(t testing.TB, url string, grants ...string) *netpolicy.Policy {
+	t.Helper()
+	tg, err := target.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gs []netpolicy.Grant
+	for _, s := range grants {
+		g, err := netpolicy.ParseGrant(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs = append(gs, g)
+	}
+	return netpolicy.New(tg, gs)
+}
+
 // load loads src as test.lua with a buffer for stdout.
 func load(t testing.TB, src string, mod ...func(*Options)) (*Main, *bytes.Buffer, error) {
 	t.Helper()
 	var out bytes.Buffer
 	o := Options{Path: "test.lua", Source: []byte(src), Target: testTarget, Stdout: &out,
-		Args: []string{testTarget.URL}}
+		Args: []string{testTarget.URL}, Net: policyFor(t, testTarget.URL)}
 	for _, f := range mod {
 		f(&o)
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"volley/internal/h1"
+	"volley/internal/netpolicy"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -42,6 +43,12 @@ type Options struct {
 	Args      []string // init(args): args[0] is the URL, then the user's arguments
 	AllowRead []string // roots under which io.open and io.lines may read (--allow-read)
 	Target    Target
+	// Net is what wrk.lookup, wrk.connect and thread.addr may reach: the target, and what
+	// --allow-net grants. nil grants nothing.
+	Net *netpolicy.Policy
+	// MaxRequestBytes bounds what request() returns and what wrk.format and the wrk table
+	// build (--max-request-bytes); 0 means DefaultMaxRequestBytes.
+	MaxRequestBytes int
 
 	HookTimeout  time.Duration // time limit of one request(), response() or delay() call
 	SetupTimeout time.Duration // time limit of loading the script (the main chunk in every state, setup(), init()) together, and of done()
@@ -51,10 +58,11 @@ type Options struct {
 
 // Defaults for zero Options fields.
 const (
-	DefaultHookTimeout  = 100 * time.Millisecond
-	DefaultSetupTimeout = 10 * time.Second
-	DefaultMemoryLimit  = 256 << 20
-	maxSourceSize       = 16 << 20
+	DefaultHookTimeout     = 100 * time.Millisecond
+	DefaultSetupTimeout    = 10 * time.Second
+	DefaultMemoryLimit     = 256 << 20
+	DefaultMaxRequestBytes = 4 << 20
+	maxSourceSize          = 16 << 20
 )
 
 // setupBudget, as a call's limit, is what is left of SetupTimeout since Load: the main chunk
@@ -127,6 +135,22 @@ func (s *state) flush() {
 	}
 }
 
+// flushLines writes out the complete lines in the buffer, after each hook call: what a script
+// prints shows as it happens, as wrk's print does on a terminal (C's stdio is line-buffered
+// there), while a hook that printed nothing costs one length check.
+func (s *state) flushLines() {
+	if len(s.out) == 0 {
+		return
+	}
+	i := bytes.LastIndexByte(s.out, '\n')
+	if i < 0 {
+		s.flushIfLarge()
+		return
+	}
+	s.m.out.write(s.out[:i+1])
+	s.out = append(s.out[:0], s.out[i+1:]...)
+}
+
 func (s *state) flushIfLarge() {
 	if len(s.out) >= flushAt {
 		s.flush()
@@ -146,6 +170,9 @@ func Load(o Options) (*Main, error) {
 	}
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
+	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultMaxRequestBytes
 	}
 	m := &Main{opts: o, name: o.Path, setupEnd: time.Now().Add(o.SetupTimeout)}
 	if m.name == "" {
@@ -194,12 +221,12 @@ func Load(o Options) (*Main, error) {
 func readSource(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, newError(ErrPermission, path+": "+pathError(err))
+		return nil, newError(ErrPermission, "-s/--script "+path+": "+pathError(err))
 	}
 	defer func() { _ = f.Close() }() // opened read-only: a failed close loses nothing
 	src, err := io.ReadAll(io.LimitReader(f, maxSourceSize+1))
 	if err != nil {
-		return nil, newError(ErrPermission, path+": "+pathError(err))
+		return nil, newError(ErrPermission, "-s/--script "+path+": "+pathError(err))
 	}
 	if len(src) > maxSourceSize {
 		return nil, newError(ErrScript, path+": script is larger than "+mib(maxSourceSize))

@@ -183,6 +183,7 @@ func (t *Thread) Request() ([]byte, []bool, error) {
 	if err := s.pcall("request()", t.m.opts.HookTimeout, 0, 1); err != nil {
 		return nil, nil, err
 	}
+	s.flushLines()
 	v := L.Get(-1)
 	L.Pop(1)
 	str, ok := v.(lua.LString)
@@ -192,6 +193,9 @@ func (t *Thread) Request() ([]byte, []bool, error) {
 	//nolint:gosec // G103: compares the addresses only, never dereferenced
 	if len(str) == len(t.last) && len(str) > 0 && unsafe.StringData(string(str)) == unsafe.StringData(string(t.last)) {
 		return t.lastPayload, t.lastHeads, nil
+	}
+	if limit := t.m.opts.MaxRequestBytes; len(str) > limit {
+		return nil, nil, s.fail(ErrRequest, tooLarge("request() returned", len(str), limit).Error())
 	}
 	// Zero copy: ScanRequests and the engine only read payload (write(2) or
 	// TLS encryption copy it), and t.last keeps the Lua string alive.
@@ -253,7 +257,7 @@ func (t *Thread) Response(status int, headers []h1.Field, body []byte) error {
 	if err := s.pcall("response()", t.m.opts.HookTimeout, 3, 0); err != nil {
 		return err
 	}
-	s.flushIfLarge()
+	s.flushLines()
 	return nil
 }
 
@@ -271,6 +275,7 @@ func (t *Thread) Delay() (time.Duration, error) {
 	if err := s.pcall("delay()", t.m.opts.HookTimeout, 0, 1); err != nil {
 		return 0, err
 	}
+	s.flushLines()
 	v := L.Get(-1)
 	L.Pop(1)
 	var ms float64

@@ -19,7 +19,7 @@ func (s *state) initThreadMeta() {
 		"stop": L.NewFunction(threadStop),
 	}
 	mt.RawSetString("__index", L.NewFunction(s.threadIndex))
-	mt.RawSetString("__newindex", L.NewFunction(threadNewindex))
+	mt.RawSetString("__newindex", L.NewFunction(s.threadNewindex))
 	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LString("thread " + strconv.Itoa(checkThread(L, "tostring").index)))
 		return 1
@@ -67,7 +67,9 @@ func (s *state) threadIndex(L *lua.LState) int {
 	return 1
 }
 
-func threadNewindex(L *lua.LState) int {
+// threadNewindex sets thread.addr, to an address the network policy allows:
+// checked here, once, so that the engine never checks per request.
+func (s *state) threadNewindex(L *lua.LState) int {
 	t := checkThread(L, "newindex")
 	key, _ := stringOf(L.Get(2))
 	if key != "addr" {
@@ -81,6 +83,7 @@ func threadNewindex(L *lua.LState) int {
 	if !ok {
 		L.RaiseError("thread.addr must be an address from wrk.lookup or thread.addr, got %s", typeName(L.Get(3)))
 	}
+	s.checkNet(L, "thread.addr", addr)
 	t.addr = addr
 	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -71,6 +72,19 @@ type formatError string
 
 func (e formatError) Error() string { return string(e) }
 
+// tooLarge refuses a request, or a pipelined batch, of n bytes: "the request is 5.0 MiB, more
+// than --max-request-bytes allows (4.0 MiB)".
+func tooLarge(what string, n, limit int) error {
+	return formatError(what + " " + sizeText(n) + ", more than --max-request-bytes allows (" + sizeText(limit) + ")")
+}
+
+func sizeText(n int) string {
+	if n < 1<<20 {
+		return strconv.Itoa(n) + " bytes"
+	}
+	return mib(int64(n))
+}
+
 // format builds a request; nil or false arguments fall back to the wrk table
 // (read raw, as the original table, even if the global wrk was replaced).
 func (s *state) format(method, path, headers, body lua.LValue) ([]byte, error) {
@@ -133,6 +147,9 @@ func (s *state) format(method, path, headers, body lua.LValue) ([]byte, error) {
 	}
 	req, err := h1.AppendRequest(make([]byte, 0, size), m, p, fields, bodyBytes, hasBody)
 	clear(fields)
+	if err == nil && len(req) > s.m.opts.MaxRequestBytes {
+		return nil, tooLarge("the request is", len(req), s.m.opts.MaxRequestBytes)
+	}
 	return req, err
 }
 
@@ -174,7 +191,10 @@ func (s *state) netTimeout() time.Duration {
 }
 
 // wrkLookup is wrk.lookup(host, service): every address of host, with
-// service a port number or a name such as "http". Failure is a Lua error.
+// service a port number or a name such as "http" (from the services file,
+// never DNS). The network policy answers: the target from its one
+// resolution, a name granted by --allow-net by resolving it; any other host
+// is a Lua error naming the flag, and no query leaves for it.
 func (s *state) wrkLookup(L *lua.LState) int {
 	host := checkString(L, 1, "lookup")
 	service := checkString(L, 2, "lookup")
@@ -184,24 +204,33 @@ func (s *state) wrkLookup(L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("wrk.lookup: unknown service %s", quoteName(service))
 	}
-	var addrs []netip.Addr
-	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
-		addrs = []netip.Addr{a}
-	} else if addrs, err = net.DefaultResolver.LookupNetIP(ctx, "ip", host); err != nil || len(addrs) == 0 {
-		L.RaiseError("wrk.lookup: unable to resolve %s:%s", quoteName(host), service)
+	addrs, err := s.m.opts.Net.Lookup(ctx, host, uint16(port)) //nolint:gosec // G115: LookupPort fails for ports outside 0 to 65535
+	if err != nil {
+		L.RaiseError("wrk.lookup: %s", err.Error())
 	}
 	t := L.CreateTable(len(addrs), 0)
 	for i, a := range addrs {
-		t.RawSetInt(i+1, s.newAddr(netip.AddrPortFrom(a.Unmap(), uint16(port)))) //nolint:gosec // G115: LookupPort fails for ports outside 0 to 65535
+		t.RawSetInt(i+1, s.newAddr(a))
 	}
 	L.Push(t)
 	return 1
 }
 
+// checkNet raises a Lua error, as fname, unless the network policy lets a
+// script reach a.
+func (s *state) checkNet(L *lua.LState, fname string, a netip.AddrPort) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.netTimeout())
+	defer cancel()
+	if err := s.m.opts.Net.Check(ctx, a); err != nil {
+		L.RaiseError("%s: %s", fname, err.Error())
+	}
+}
+
 // wrkConnect is wrk.connect(addr): whether a TCP connection to addr can be
-// opened (it is closed at once).
+// opened (it is closed at once). Only addresses the network policy allows.
 func (s *state) wrkConnect(L *lua.LState) int {
 	a := checkAddr(L, 1, "connect")
+	s.checkNet(L, "wrk.connect", a)
 	c, err := net.DialTimeout("tcp", a.String(), s.netTimeout())
 	if err == nil {
 		c.Close()

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"errors"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -44,6 +45,15 @@ func validZone(z string) bool {
 		}
 	}
 	return true
+}
+
+// CheckHost reports why host, a name or a dotted-quad IPv4 address as a URL would hold it, is
+// not valid, or nil.
+func CheckHost(host string) error {
+	if reason := checkHostname(host); reason != "" {
+		return errors.New(reason)
+	}
+	return nil
 }
 
 // checkHostname accepts a dotted-quad IPv4 address or a DNS name (letters,

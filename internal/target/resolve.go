@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -19,22 +20,34 @@ func (t *Target) Resolve(ctx context.Context) ([]netip.AddrPort, error) {
 	if addr, err := netip.ParseAddr(t.Host); err == nil {
 		return []netip.AddrPort{netip.AddrPortFrom(addr, port)}, nil
 	}
-	addrs, err := lookupNetIP(ctx, "ip", t.Host)
+	addrs, err := LookupName(ctx, t.Host)
 	if err != nil {
-		return nil, fmt.Errorf("cannot resolve %s: %s", Quote(t.Host), lookupReason(ctx, err))
+		return nil, err
 	}
-	out := make([]netip.AddrPort, 0, len(addrs))
-	seen := make(map[netip.Addr]bool, len(addrs))
+	out := make([]netip.AddrPort, len(addrs))
+	for i, a := range addrs {
+		out[i] = netip.AddrPortFrom(a, port)
+	}
+	return out, nil
+}
+
+// LookupName asks the resolver for the addresses of the host name host, in its order of
+// preference, without duplicates; an error says why, on one line. It is the only way volley
+// resolves names: callers decide whether a name may be resolved at all.
+func LookupName(ctx context.Context, host string) ([]netip.Addr, error) {
+	addrs, err := lookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil, fmt.Errorf("cannot resolve %s: %s", Quote(host), lookupReason(ctx, err))
+	}
+	out := make([]netip.Addr, 0, len(addrs))
 	for _, a := range addrs {
 		a = a.Unmap() // an IPv4 address must be dialled as IPv4
-		if !a.IsValid() || seen[a] {
-			continue
+		if a.IsValid() && !slices.Contains(out, a) {
+			out = append(out, a)
 		}
-		seen[a] = true
-		out = append(out, netip.AddrPortFrom(a, port))
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("cannot resolve %s: no addresses", Quote(t.Host))
+		return nil, fmt.Errorf("cannot resolve %s: no addresses", Quote(host))
 	}
 	return out, nil
 }

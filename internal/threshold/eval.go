@@ -1,13 +1,8 @@
 package threshold
 
-import (
-	"math"
-	"strconv"
+import "volley/internal/stats"
 
-	"volley/internal/stats"
-)
-
-// Outcome is an expression evaluated against a run.
+// Outcome is an expression evaluated against a run; report.Verdict is its report line.
 type Outcome struct {
 	Expr   Expr
 	Pass   bool
@@ -101,49 +96,4 @@ func EvalAll(exprs []Expr, r *stats.Result) (outcomes []Outcome, failed bool) {
 		failed = failed || !o.Pass
 	}
 	return outcomes, failed
-}
-
-// String is the outcome's report line: "PASS p99<50ms (p99 = 12.3ms)",
-// "FAIL errors<0.1% (errors = 2.5%, 25 of 1000)". The actual value is shown
-// in the unit the expression used.
-func (o Outcome) String() string {
-	verdict := "FAIL "
-	if o.Pass {
-		verdict = "PASS "
-	}
-	e := o.Expr
-	s := verdict + e.Text + " (" + e.Metric + " = "
-	if o.Undefined {
-		return s + "n/a: no responses)"
-	}
-	switch {
-	case e.Kind == Time:
-		s += formatNumber(o.Actual/timeUnits[e.Unit]) + e.Unit
-	case e.Percent:
-		s += formatNumber(o.Actual) + "%, " + strconv.FormatUint(o.Part, 10) + " of " + strconv.FormatUint(o.Whole, 10)
-	case e.Kind == Rate:
-		s += formatNumber(o.Actual)
-	default:
-		s += strconv.FormatFloat(o.Actual, 'f', 0, 64)
-	}
-	return s + ")"
-}
-
-// formatNumber shows about four significant digits, without trailing zeros:
-// 12.35, 0.00412, 123457.
-func formatNumber(v float64) string {
-	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return "0"
-	}
-	decimals := min(max(3-int(math.Floor(math.Log10(math.Abs(v)))), 0), 9)
-	s := strconv.FormatFloat(v, 'f', decimals, 64)
-	if decimals > 0 {
-		for s[len(s)-1] == '0' {
-			s = s[:len(s)-1]
-		}
-		if s[len(s)-1] == '.' {
-			s = s[:len(s)-1]
-		}
-	}
-	return s
 }

@@ -99,31 +99,31 @@ func result() *stats.Result {
 func TestEval(t *testing.T) {
 	res := result()
 	tests := []struct {
-		expr string
-		pass bool
-		line string
+		expr   string
+		pass   bool
+		actual float64
 	}{
 		// Percentiles carry HDR's 0.1%: the 990th of 1000 values is 991 ms.
-		{"p99<1s", true, "PASS p99<1s (p99 = 0.9912s)"},
-		{"p99<990ms", false, "FAIL p99<990ms (p99 = 991.2ms)"},
-		{"p50 == 501ms", false, "FAIL p50 == 501ms (p50 = 501.2ms)"},
-		{"p0 == 1ms", true, "PASS p0 == 1ms (p0 = 1ms)"}, // exact below 2048 µs
-		{"p100<=1000ms", true, "PASS p100<=1000ms (p100 = 1000ms)"},
-		{"max>999999us", true, "PASS max>999999us (max = 1000000us)"},
-		{"min>=1ms", true, "PASS min>=1ms (min = 1ms)"},
-		{"mean!=500ms", true, "PASS mean!=500ms (mean = 500.5ms)"},
-		{"stdev<300ms", true, "PASS stdev<300ms (stdev = 288.8ms)"},
-		{"rps>=500", true, "PASS rps>=500 (rps = 500)"},
-		{"rps>0.5k", false, "FAIL rps>0.5k (rps = 500)"},
-		{"requests>=1k", true, "PASS requests>=1k (requests = 1000)"},
-		{"errors<10", false, "FAIL errors<10 (errors = 10)"},
-		{"errors<1%", true, "PASS errors<1% (errors = 0.9901%, 10 of 1010)"},
-		{"non2xx<=1%", true, "PASS non2xx<=1% (non2xx = 1%, 10 of 1000)"},
-		{"non2xx<1%", false, "FAIL non2xx<1% (non2xx = 1%, 10 of 1000)"},
-		{"timeouts==5", true, "PASS timeouts==5 (timeouts = 5)"},
-		{"connect_errors>0", true, "PASS connect_errors>0 (connect_errors = 5)"},
-		{"read_errors==0%", true, "PASS read_errors==0% (read_errors = 0%, 0 of 1010)"},
-		{"write_errors>0", false, "FAIL write_errors>0 (write_errors = 0)"},
+		{"p99<1s", true, 991231},
+		{"p99<990ms", false, 991231},
+		{"p50 == 501ms", false, 501247},
+		{"p0 == 1ms", true, 1000}, // exact below 2048 µs
+		{"p100<=1000ms", true, 1e6},
+		{"max>999999us", true, 1e6},
+		{"min>=1ms", true, 1000},
+		{"mean!=500ms", true, 500500},
+		{"stdev<300ms", true, 288819.4360957494},
+		{"rps>=500", true, 500},
+		{"rps>0.5k", false, 500},
+		{"requests>=1k", true, 1000},
+		{"errors<10", false, 10},
+		{"errors<1%", true, 1000.0 / 1010},
+		{"non2xx<=1%", true, 1},
+		{"non2xx<1%", false, 1},
+		{"timeouts==5", true, 5},
+		{"connect_errors>0", true, 5},
+		{"read_errors==0%", true, 0},
+		{"write_errors>0", false, 0},
 	}
 	var exprs []Expr
 	for _, tt := range tests {
@@ -133,8 +133,8 @@ func TestEval(t *testing.T) {
 		}
 		exprs = append(exprs, e)
 		o := e.Eval(res)
-		if o.Pass != tt.pass || o.String() != tt.line {
-			t.Errorf("%s: pass %v, %q; want %v, %q", tt.expr, o.Pass, o.String(), tt.pass, tt.line)
+		if o.Pass != tt.pass || o.Actual != tt.actual {
+			t.Errorf("%s: pass %v, actual %v; want %v, %v", tt.expr, o.Pass, o.Actual, tt.pass, tt.actual)
 		}
 	}
 	outs, failed := EvalAll(exprs, res)
@@ -151,22 +151,12 @@ func TestEvalWithoutResponses(t *testing.T) {
 	for _, s := range []string{"p99<1s", "mean<1s", "max<1s"} {
 		e, _ := Parse(s)
 		o := e.Eval(res)
-		if o.Pass || !o.Undefined || !strings.HasSuffix(o.String(), "= n/a: no responses)") {
-			t.Errorf("%s on an empty run: %+v %q", s, o, o.String())
+		if o.Pass || !o.Undefined {
+			t.Errorf("%s on an empty run: %+v", s, o)
 		}
 	}
 	e, _ := Parse("errors<1%")
 	if o := e.Eval(res); !o.Pass || o.Actual != 0 {
 		t.Errorf("errors%% of nothing: %+v", o)
-	}
-}
-
-func TestFormatNumber(t *testing.T) {
-	for in, want := range map[float64]string{
-		0: "0", 12.345: "12.35", 12.3: "12.3", 0.00412: "0.00412", 123456.7: "123457", 1: "1", 999.95: "1000", 1.5e-12: "0",
-	} {
-		if got := formatNumber(in); got != want {
-			t.Errorf("formatNumber(%v) = %q, want %q", in, got, want)
-		}
 	}
 }

@@ -1,0 +1,299 @@
+// Package netpolicy is a script's network capability: which names it may have resolved and
+// which addresses it may make volley reach. The target (the URL's host, at the URL's port) is
+// granted; anything more needs --allow-net HOST[:PORT]. Nothing here sends a DNS query for a
+// name that was not granted: the target's name is resolved once and answered from then on, a
+// granted name is resolved when asked for, and any other name is refused before the resolver
+// sees it.
+package netpolicy
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+
+	"volley/internal/target"
+)
+
+// Flag is the flag that grants what a Policy refuses.
+const Flag = "--allow-net"
+
+// Grant is one --allow-net HOST[:PORT].
+type Grant struct {
+	Host string     // a host name, lower case without a trailing dot; "" for an IP literal
+	Addr netip.Addr // the IP literal, when Host is ""
+	Port uint16     // 0: any port
+}
+
+// ParseGrant reads HOST, HOST:PORT, an IPv4 or IPv6 literal, or [IPv6]:PORT.
+func ParseGrant(s string) (Grant, error) {
+	host, portText, hasPort := s, "", false
+	switch {
+	case strings.HasPrefix(s, "["):
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return Grant{}, fmt.Errorf("missing ']' after the IPv6 address")
+		}
+		host, portText = s[1:end], s[end+1:]
+		if portText != "" {
+			if portText, hasPort = strings.CutPrefix(portText, ":"); !hasPort {
+				return Grant{}, fmt.Errorf("expected ':PORT' after ']'")
+			}
+		}
+		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
+			return Grant{}, fmt.Errorf("%s is not an IPv6 address", target.Quote(host))
+		}
+	case strings.Count(s, ":") == 1:
+		host, portText, hasPort = strings.Cut(s, ":")
+	}
+	var g Grant
+	if hasPort {
+		p, err := strconv.ParseUint(portText, 10, 16)
+		if err != nil || p == 0 || portText[0] == '+' {
+			return Grant{}, fmt.Errorf("port must be a number from 1 to 65535")
+		}
+		g.Port = uint16(p)
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		g.Addr = a.Unmap()
+		return g, nil
+	}
+	if err := target.CheckHost(host); err != nil {
+		return Grant{}, err
+	}
+	g.Host = canonical(host)
+	return g, nil
+}
+
+// String is the grant as the flag takes it.
+func (g Grant) String() string {
+	host := g.Host
+	if host == "" {
+		host = g.Addr.String()
+	}
+	if g.Port == 0 {
+		return host
+	}
+	return net.JoinHostPort(host, strconv.Itoa(int(g.Port)))
+}
+
+// allows reports whether g lets a script reach a.
+func (g Grant) allows(a netip.AddrPort) bool {
+	return g.Addr == a.Addr() && (g.Port == 0 || g.Port == a.Port())
+}
+
+// Policy is what a run's scripts may reach. Its methods may be called from every thread; a
+// nil Policy grants nothing.
+type Policy struct {
+	target *target.Target
+	grants []Grant
+
+	mu       sync.Mutex
+	resolved []netip.AddrPort // the target's addresses, once resolved
+	named    []Grant          // addresses of granted names, as resolved, with their grants' ports
+}
+
+// New grants t, the target, and grants.
+func New(t *target.Target, grants []Grant) *Policy {
+	return &Policy{target: t, grants: grants}
+}
+
+// Target resolves the target's name the first time it is called and returns the same
+// addresses, at the target's port, from then on.
+func (p *Policy) Target(ctx context.Context) ([]netip.AddrPort, error) {
+	if p == nil || p.target == nil {
+		return nil, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.resolved == nil {
+		addrs, err := p.target.Resolve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.resolved = addrs
+	}
+	return p.resolved, nil
+}
+
+// IsTarget reports whether a is one of the target's addresses at the target's port. The
+// target must have been resolved (Target).
+func (p *Policy) IsTarget(a netip.AddrPort) bool {
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.resolved {
+		if t == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Denied is a refusal: what was asked for and the flag that would grant it.
+type Denied struct {
+	What   string // quoted name, or address
+	Target string // the target as host:port; "" when the policy has none
+	Grant  string // the --allow-net value that would grant it
+}
+
+func (e *Denied) Error() string {
+	t := "not the target"
+	if e.Target != "" {
+		t += " (" + e.Target + ")"
+	}
+	return e.What + " is " + t + "; grant it with " + Flag + " " + e.Grant
+}
+
+// Lookup returns the addresses of host at port: the target's name is answered from its one
+// resolution, a granted name is resolved, an IP literal is returned as it is when the target
+// or a grant covers it; anything else is refused without asking the resolver.
+func (p *Policy) Lookup(ctx context.Context, host string, port uint16) ([]netip.AddrPort, error) {
+	name := canonical(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	if a, err := netip.ParseAddr(name); err == nil {
+		a = a.Unmap()
+		if ok, err := p.knows(ctx, a); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, p.deny(target.Quote(host), a.String())
+		}
+		return []netip.AddrPort{netip.AddrPortFrom(a, port)}, nil
+	}
+	var addrs []netip.Addr
+	switch {
+	case p != nil && p.target != nil && name == canonical(p.target.Host):
+		resolved, err := p.Target(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range resolved {
+			addrs = append(addrs, a.Addr())
+		}
+	case p.grantsName(name):
+		var err error
+		if addrs, err = target.LookupName(ctx, name); err != nil {
+			return nil, err
+		}
+		p.remember(name, addrs)
+	default:
+		return nil, p.deny(target.Quote(host), name)
+	}
+	out := make([]netip.AddrPort, len(addrs))
+	for i, a := range addrs {
+		out[i] = netip.AddrPortFrom(a, port)
+	}
+	return out, nil
+}
+
+// Check reports whether a script may make volley reach a: a target address at the target's
+// port, or an address a grant covers.
+func (p *Policy) Check(ctx context.Context, a netip.AddrPort) error {
+	a = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+	if p != nil {
+		if _, err := p.Target(ctx); err != nil {
+			return err
+		}
+		if p.IsTarget(a) || p.granted(a) {
+			return nil
+		}
+	}
+	return p.deny(a.String(), a.String())
+}
+
+// knows reports whether a is an address of the target (at any port) or of a grant.
+func (p *Policy) knows(ctx context.Context, a netip.Addr) (bool, error) {
+	if p == nil {
+		return false, nil
+	}
+	resolved, err := p.Target(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range resolved {
+		if t.Addr() == a {
+			return true, nil
+		}
+	}
+	return p.covered(func(g Grant) bool { return g.Addr == a }), nil
+}
+
+func (p *Policy) grantsName(name string) bool {
+	if p == nil {
+		return false
+	}
+	for _, g := range p.grants {
+		if g.Host != "" && g.Host == name {
+			return true
+		}
+	}
+	return false
+}
+
+// remember records the addresses a granted name resolved to, with each of its grants' ports.
+func (p *Policy) remember(name string, addrs []netip.Addr) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, g := range p.grants {
+		if g.Host != name {
+			continue
+		}
+		for _, a := range addrs {
+			r := Grant{Addr: a, Port: g.Port}
+			if !containsGrant(p.named, r) {
+				p.named = append(p.named, r)
+			}
+		}
+	}
+}
+
+func containsGrant(list []Grant, g Grant) bool {
+	for _, x := range list {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// granted reports whether an IP grant, or the resolved address of a granted name, covers a.
+func (p *Policy) granted(a netip.AddrPort) bool {
+	return p.covered(func(g Grant) bool { return g.allows(a) })
+}
+
+// covered reports whether match holds for an IP grant or the resolved address of a granted
+// name.
+func (p *Policy) covered(match func(Grant) bool) bool {
+	for _, g := range p.grants {
+		if g.Host == "" && match(g) {
+			return true
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, g := range p.named {
+		if match(g) {
+			return true
+		}
+	}
+	return false
+}
+
+// deny is the refusal of what; grant is the --allow-net value that would allow it.
+func (p *Policy) deny(what, grant string) error {
+	d := &Denied{What: what, Grant: grant}
+	if p != nil && p.target != nil { // a Target's host is safe to print (target.Parse)
+		d.Target = net.JoinHostPort(p.target.Host, strconv.Itoa(p.target.Port))
+	}
+	return d
+}
+
+// canonical is a host name as grants and the target are compared: lower case, without the
+// trailing dot of a fully qualified name.
+func canonical(host string) string {
+	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
