@@ -23,7 +23,7 @@ func block(kv ...string) []byte {
 func settings(kv ...uint32) []byte {
 	var p []byte
 	for i := 0; i+1 < len(kv); i += 2 {
-		p = AppendSetting(p, uint16(kv[i]), kv[i+1])
+		p = AppendSetting(p, uint16(kv[i]), kv[i+1]) //nolint:gosec // G115: the tests' setting identifiers are small
 	}
 	return AppendFrame(nil, FrameSettings, 0, 0, p)
 }
@@ -90,7 +90,7 @@ func started(t testing.TB, streams int, lim h1.Limits, serverSettings []byte) *C
 }
 
 // id is the stream identifier of slot i's first stream.
-func id(i int) uint32 { return uint32(2*i + 1) }
+func id(i int) uint32 { return uint32(2*i + 1) } //nolint:gosec // G115: the tests' slots are few
 
 func ok200(stream uint32, body string) []byte {
 	b := AppendFrame(nil, FrameHeaders, FlagEndHeaders, stream, block(":status", "200", "content-length", itoa(len(body))[3-len(itoa(len(body))):]))

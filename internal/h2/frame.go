@@ -137,13 +137,13 @@ func ParseFrameHeader(b []byte) FrameHeader {
 
 // AppendFrameHeader appends a frame header; length must be below 1<<24.
 func AppendFrameHeader(dst []byte, length int, t FrameType, flags uint8, stream uint32) []byte {
-	return append(dst, byte(length>>16), byte(length>>8), byte(length), byte(t), flags,
-		byte(stream>>24), byte(stream>>16), byte(stream>>8), byte(stream))
+	dst = append(dst, byte(length>>16), byte(length>>8), byte(length), byte(t), flags) //nolint:gosec // G115: the low 24 bits of length, by design
+	return binary.BigEndian.AppendUint32(dst, stream)
 }
 
 // AppendSetting appends one SETTINGS entry.
 func AppendSetting(dst []byte, id uint16, v uint32) []byte {
-	return append(dst, byte(id>>8), byte(id), byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint16(dst, id), v)
 }
 
 // AppendWindowUpdate appends a WINDOW_UPDATE frame.

@@ -199,9 +199,9 @@ func (hc *h2conn) frame(fh h2.FrameHeader, p []byte) error {
 	case h2.FrameData:
 		if len(p) > 0 {
 			hc.mu.Lock()
-			hc.out = h2.AppendWindowUpdate(hc.out, 0, uint32(len(p)))
+			hc.out = h2.AppendWindowUpdate(hc.out, 0, uint32(len(p))) //nolint:gosec // G115: at most h2MaxFrame
 			if !(fh.Flags&h2.FlagEndStream != 0) {
-				hc.out = h2.AppendWindowUpdate(hc.out, fh.Stream, uint32(len(p)))
+				hc.out = h2.AppendWindowUpdate(hc.out, fh.Stream, uint32(len(p))) //nolint:gosec // G115: at most h2MaxFrame
 			}
 			hc.mu.Unlock()
 		}

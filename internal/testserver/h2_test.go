@@ -48,7 +48,7 @@ func TestH2Routes(t *testing.T) {
 			t.Fatalf("%s %s: %v", tc.method, tc.path, err)
 		}
 		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if err != nil || resp.ProtoMajor != 2 || resp.StatusCode != tc.status {
 			t.Fatalf("%s %s: %v %s %d", tc.method, tc.path, err, resp.Proto, resp.StatusCode)
 		}
@@ -79,7 +79,7 @@ func TestH2ConcurrentStreams(t *testing.T) {
 			resp, err := c.Get(s.URL() + path)
 			if err == nil {
 				_, err = io.ReadAll(resp.Body)
-				resp.Body.Close()
+				_ = resp.Body.Close()
 			}
 			errs <- err
 		})
@@ -109,7 +109,7 @@ func TestH2CloseEveryGoesAway(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	if s.Connections() < 4 {
 		t.Fatalf("%d connections for 10 requests closing every 3", s.Connections())
