@@ -374,16 +374,15 @@ func TestPrepare(t *testing.T) {
 	}
 }
 
+// nginxBlock is nginx 1.22's header block for "hello\n": every field a literal with incremental
+// indexing (nginx never refers back to its table), values Huffman-coded.
+var nginxBlock = []byte{0x88, 0x76, 0x89, 0xaa, 0x63, 0x55, 0xe5, 0x80, 0xae, 0x21, 0x2e, 0x1f, 0x61, 0x96, 0xdf, 0x3d,
+	0xbf, 0x4a, 0x01, 0x95, 0x2f, 0x94, 0x8a, 0x08, 0x02, 0x71, 0x40, 0xb9, 0x70, 0x4d, 0x5c, 0x64, 0x2a, 0x62, 0xd1,
+	0xbf, 0x5f, 0x87, 0x49, 0x7c, 0xa5, 0x8a, 0xe8, 0x19, 0xaa, 0x5c, 0x01, 0x36}
+
 // BenchmarkStream is one request and its response on an open connection, the response's header
-// block encoded as nginx does (literals, no dynamic table): what a stream costs the frame layer.
+// block nginx's: what a stream costs the frame layer.
 func BenchmarkStream(b *testing.B) {
-	var hb bytes.Buffer
-	e := hpack.NewEncoder(&hb)
-	e.SetMaxDynamicTableSizeLimit(0)
-	for _, f := range [][2]string{{":status", "200"}, {"server", "nginx/1.22.1"}, {"date", "Thu, 03 Dec 2026 16:00:00 GMT"},
-		{"content-type", "text/plain"}, {"content-length", "6"}} {
-		_ = e.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
-	}
 	c := new(Conn)
 	c.Init(Config{Streams: 1})
 	c.Start()
@@ -396,7 +395,7 @@ func BenchmarkStream(b *testing.B) {
 			b.Fatal(err)
 		}
 		c.Written(len(c.Output()))
-		resp = AppendFrame(resp[:0], FrameHeaders, FlagEndHeaders, c.lastOpened, hb.Bytes())
+		resp = AppendFrame(resp[:0], FrameHeaders, FlagEndHeaders, c.lastOpened, nginxBlock)
 		resp = AppendFrame(resp, FrameData, FlagEndStream, c.lastOpened, []byte("hello\n"))
 		if _, ev, _, err := c.Feed(resp); err != nil || ev != Response {
 			b.Fatal(ev, err)
