@@ -533,3 +533,15 @@ func TestHTTP2ServerCapsStreams(t *testing.T) {
 		t.Fatalf("%d streams open at once; the server allowed 2", most)
 	}
 }
+
+// A request body larger than the server's windows waits for its WINDOW_UPDATEs; HEAD gets no
+// body although content-length says 6.
+func TestHTTP2BodiesAndHead(t *testing.T) {
+	srv := startTarget(t)
+	for _, src := range []string{`wrk.method = "POST" wrk.body = string.rep("b", 200000)`, `wrk.method = "HEAD"`} {
+		code, out, errs := runApp("--http2", "--streams", "3", "-t1", "-c2", "-d300ms", "-s", writeScript(t, src), srv.URL()+"/")
+		if code != 0 || requestsIn(t, out) < 3 || strings.Contains(out, "errors") {
+			t.Fatalf("%s: exit %d: %s%s", src, code, out, errs)
+		}
+	}
+}
