@@ -37,15 +37,11 @@ type slot struct {
 	req      h2.Request
 }
 
-// h2errors are reasons counted for HTTP/2 failures.
-const (
-	reasonNoALPN = "tls: the server did not negotiate HTTP/2 (ALPN h2)"
-)
-
-// h2Start begins HTTP/2 on an established connection (after TLS, if any).
+// h2Start begins HTTP/2 on an established connection (after TLS, if any). The run checked
+// ALPN before it started; a server that changes its mind fails the connection.
 func (t *thread) h2Start(c *conn) {
 	if c.tls != nil && c.tls.conn.ConnectionState().NegotiatedProtocol != "h2" {
-		t.fail(c, stats.KindConnect, reasonNoALPN)
+		t.fail(c, stats.KindConnect, "tls: the server did not negotiate HTTP/2 (ALPN h2)")
 		return
 	}
 	c.state = stReady
@@ -85,7 +81,9 @@ func (t *thread) h2Consume(c *conn, b []byte) {
 		t.closed(c) // after GOAWAY, all answered: continue on a new connection
 		return
 	}
-	t.flush(c)
+	if c.tls == nil {
+		t.flush(c) // over TLS, decrypt flushes once for all the records of a read
+	}
 }
 
 // h2Fail ends the connection after a connection error, telling the server why when it can.
