@@ -480,7 +480,7 @@ func TestHTTP2StreamsAreConcurrentAndTimedAlone(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if n := requestsIn(t, out); n < 28 || n > 44 {
+	if n := requestsIn(t, out); n < 20 || n > 44 { // one stream would manage 10
 		t.Fatalf("%d requests of 100 ms in 1 s on 4 streams:\n%s", n, out)
 	}
 	s := writeScript(t, `local i = 0
