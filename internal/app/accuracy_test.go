@@ -22,7 +22,9 @@ func TestAccuracyShardsInterleaveTheirSchedules(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeTarget(t, srv)
-	files := runShards(t, 3, "-t3", "-c9", "-R", "3000", "-d", "2s", srv.URL()+"/")
+	buildBinary(t) // before the start time is set: building takes long on a busy machine
+	start := time.Now().Add(3 * time.Second)
+	files := runShardsAt(t, start, 3, "-t3", "-c9", "-R", "3000", "-d", "2s", srv.URL()+"/")
 	merged, err := report.MergeFiles(files)
 	if err != nil {
 		t.Fatal(err)
@@ -38,36 +40,26 @@ func TestAccuracyShardsInterleaveTheirSchedules(t *testing.T) {
 	if merged.Config.Rate < rate-1 || merged.Config.Rate > rate+1 {
 		t.Errorf("the shards' requested rates add up to %v, want %v", merged.Config.Rate, rate)
 	}
-	// Evenly spaced: by any instant, the target has received the requests due by then, within
-	// a few slots. The shards' clocks agree to well under a slot, but a shard that was slow to
-	// start (a loaded machine) is behind until it has sent what was due, so after the first
-	// 100 ms; ahead of the schedule, never.
+	// One schedule: by any instant, the target has received at most the requests due by then,
+	// counted from the shards' common start (--start-at, in the target's clock). A shard that
+	// is late — slow to start, or descheduled on a loaded machine — catches up as soon as it
+	// can; that is never ahead of the schedule. The count above shows that it did catch up.
+	origin := start.Sub(srv.Origin())
 	arrivals := srv.Arrivals()
-	const slack, warmup = 10.0, 100 * time.Millisecond
+	const slack = 3 // the shards' clocks and the kernel's timestamps: a few slots at most
 	for i, a := range arrivals {
-		at := a - arrivals[0]
-		due := rate * at.Seconds()
-		ahead := float64(i+1) - due
-		if ahead > slack || at > warmup && ahead < -slack-0.01*due {
-			t.Fatalf("arrival %d at %v: %.0f requests were due by then", i+1, at, due)
+		due := rate * (a - origin).Seconds()
+		if float64(i+1) > due+1+slack {
+			t.Fatalf("arrival %d at %v after the start: only %.0f requests were due by then", i+1, a-origin, due)
 		}
 	}
 	// Interleaved: consecutive requests are about 1/rate apart. Shards that kept their own
-	// schedules would send theirs at the same instants, in bursts of three.
-	slot := time.Second / rate
-	var close int
-	for i := 1; i < len(arrivals); i++ {
-		if arrivals[i]-arrivals[i-1] < slot/4 {
-			close++
-		}
-	}
-	t.Logf("%d of %d gaps under %v", close, len(arrivals)-1, slot/4)
-	if close > len(arrivals)/5 {
-		t.Errorf("%d of %d requests arrived within %v of the one before: the shards' schedules are not interleaved", close, len(arrivals), slot/4)
-	}
-
-	// The same load from one process: the same count at the target.
-	single, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0"})
+	// schedules would send theirs at the same instants, in bursts of three: two thirds of the
+	// gaps would be near zero. A loaded machine bunches some sends too, so the reference is
+	// one process sending the same load, measured alike in the same test.
+	close := closeGaps(arrivals, rate)
+	// The same load from one process: the same count at the target, and spacing as even.
+	single, err := testserver.Start(testserver.Options{Addr: "127.0.0.1:0", RecordArrivals: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,4 +71,24 @@ func TestAccuracyShardsInterleaveTheirSchedules(t *testing.T) {
 	if diff := float64(single.Requests()) - got; diff > want*0.01 || -diff > want*0.01 {
 		t.Errorf("one process sent %d, three shards %v", single.Requests(), got)
 	}
+	ref := closeGaps(single.Arrivals(), rate)
+	t.Logf("gaps under a quarter slot: shards %.1f%%, one process %.1f%%", 100*close, 100*ref)
+	if close > ref+0.2 {
+		t.Errorf("%.0f%% of the shards' requests arrived within a quarter slot of the one before (one process: %.0f%%): the shards' schedules are not interleaved", 100*close, 100*ref)
+	}
+}
+
+// closeGaps is the share of consecutive arrivals less than a quarter of a slot (1/rate) apart.
+func closeGaps(arrivals []time.Duration, rate float64) float64 {
+	if len(arrivals) < 2 {
+		return 0
+	}
+	slot := time.Duration(float64(time.Second) / rate)
+	var close int
+	for i := 1; i < len(arrivals); i++ {
+		if arrivals[i]-arrivals[i-1] < slot/4 {
+			close++
+		}
+	}
+	return float64(close) / float64(len(arrivals)-1)
 }

@@ -4,17 +4,12 @@ package app
 
 import (
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"volley/internal/cli"
 	"volley/internal/clidoc"
@@ -30,7 +25,7 @@ import (
 // Version is stamped at release time (-ldflags -X).
 var Version = "dev"
 
-// Exit codes (DESIGN decision 10).
+// Exit codes (docs/architecture.md, decision 11).
 const (
 	ExitOK      = 0
 	ExitUsage   = 1 // invalid invocation, or a script that fails to load
@@ -56,6 +51,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return runMerge(cfg, stdout, stderr)
 	case cli.CmdKubeJob:
 		return printKubeJob(cfg.Kube, stdout, stderr)
+	case cli.CmdServe:
+		return runServe(cfg.Serve, stdout, stderr)
+	case cli.CmdServeHelp:
+		_, _ = io.WriteString(stdout, cli.ServeUsage)
+		return ExitOK
 	case cli.CmdCompletion:
 		script, err := clidoc.Completion(cfg.Shell)
 		if err == nil {
@@ -77,6 +77,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			warn(stderr, "volley: "+err.Error())
 			return ExitNoStart
 		}
+		cfg.URLs = []*target.Target{cfg.Target}
 		_, _ = fmt.Fprintf(textOutput(cfg, stdout, stderr), "volley demo: built-in target at %s (loopback only)\n", srv.URL())
 	}
 	return run(cfg, stdout, stderr)
@@ -86,18 +87,12 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	request, err := buildRequest(cfg)
-	if err != nil {
-		warn(stderr, "volley: "+err.Error())
-		return ExitUsage
-	}
 	ecfg := engine.Config{
 		Connections: cfg.Connections,
 		Duration:    cfg.Duration,
 		Timeout:     cfg.Timeout,
 		Rate:        cfg.Rate,
 		Requests:    cfg.Requests,
-		HTTP2:       http2Config(cfg),
 	}
 	takeShare(cfg, &ecfg)
 	ecfg.Limits = limits(cfg) // per connection of this process: after its share is known
@@ -106,9 +101,23 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
-	if cfg.Target.Scheme == "https" {
-		ecfg.TLS = tlsConfig(cfg)
+	var origins []*origin
+	if cfg.Script == "" {
+		ts, err := loadTargets(cfg, stdin)
+		if err == nil {
+			origins, err = groupOrigins(ts)
+		}
+		if err != nil {
+			warn(stderr, "volley: "+err.Error())
+			return ExitUsage
+		}
+		if cfg.Target == nil { // --targets: the banner and the results name the first
+			cfg.Target = ts[0].URL
+		}
+	} else {
+		origins = []*origin{{name: cfg.Target.Raw, url: cfg.Target}}
 	}
+	ecfg.HTTP2 = http2Config(cfg)
 
 	outs, err := openOutputs(cfg, stdout)
 	if err != nil {
@@ -126,42 +135,50 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		// What scripts print reaches a terminal escaped, newlines and tabs kept.
 		scriptOut := &report.SafeWriter{W: text}
 		defer scriptOut.Flush() //nolint:errcheck // nothing better to do if stdout is gone
-		if sm, err = loadScript(cfg, policy, scriptOut); err != nil {
+		if sm, err = loadScript(cfg, policy, scriptOut, stderr); err != nil {
 			warn(stderr, loadError(err))
 			return ExitUsage
 		}
 		defer sm.Close()
 	}
-	addr, err := pickAddress(ctx, cfg.Target, policy, cfg.Timeout)
-	if err != nil {
+	if err := planOrigins(cfg, origins, os.Getenv, sm != nil); err != nil {
+		warn(stderr, "volley: "+err.Error())
+		return ExitUsage
+	}
+	if sm == nil {
+		for _, o := range origins {
+			if o.payloads, err = o.build(cfg); err != nil {
+				warn(stderr, "volley: "+err.Error())
+				return ExitUsage
+			}
+			// Before the probe: a request HTTP/2 cannot carry is an invocation error.
+			if err := checkHTTP2Requests(ecfg.HTTP2, []engine.Origin{{Payloads: o.payloads}}); err != nil {
+				warn(stderr, "volley: "+err.Error())
+				return ExitUsage
+			}
+		}
+	}
+	if err := probeOrigins(ctx, cfg, origins, policy); err != nil {
 		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
 	if sm != nil {
-		if ecfg.Threads, err = scriptThreads(sm, cfg, addr); err != nil {
+		if ecfg.Threads, ecfg.Origins, err = scriptThreads(sm, cfg, origins[0]); err != nil {
 			warn(stderr, err.Error())
 			return ExitUsage
 		}
-	} else {
-		heads := []bool{false}
-		for range cfg.Threads {
-			ecfg.Threads = append(ecfg.Threads, engine.Thread{Addr: addr, Request: request, Heads: heads})
-		}
-	}
-	if err := checkHTTP2Requests(ecfg.HTTP2, ecfg.Threads); err != nil {
-		warn(stderr, err.Error())
+	} else if err := staticThreads(cfg, &ecfg, origins); err != nil {
+		warn(stderr, "volley: "+err.Error())
 		return ExitUsage
 	}
-	if cfg.HTTP2 {
-		if err := probeHTTP2(ctx, cfg, addr, ecfg.TLS); err != nil {
-			warn(stderr, "volley: "+err.Error())
-			return ExitNoStart
-		}
+	if err := checkHTTP2Requests(ecfg.HTTP2, ecfg.Origins); err != nil {
+		warn(stderr, "volley: "+err.Error())
+		return ExitUsage
 	}
 
-	run := report.Run{URL: cfg.Target.Raw, Threads: cfg.Threads, Connections: cfg.Connections,
+	run := report.Run{URL: bannerURL(cfg, origins), Threads: cfg.Threads, Connections: cfg.Connections,
 		Duration: cfg.Duration, Requests: cfg.Requests, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected,
-		Others: otherAddresses(ecfg.Threads, policy), Protocol: protocol(cfg), Streams: cfg.Streams}
+		Others: otherAddresses(ecfg.Origins, origins[0].ep.Addr, policy), Protocol: protocol(cfg), Streams: cfg.Streams}
 	ecfg.StartAt = cfg.StartAt
 	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())
@@ -189,6 +206,18 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	}
 	run.Lag = res.Lag
 	warnLate(cfg, res.Late, stderr)
+	if res.Connections == 0 && res.Errors.Connect > 0 && ctx.Err() == nil {
+		// Nothing was measured: say why instead of an all-zero report.
+		reason := topReason(&res.Errors)
+		if strings.Contains(reason, "failed to verify certificate") { // crypto/tls's words
+			reason += certificateHint
+		}
+		warn(stderr, "volley: no connection succeeded: "+reason)
+		return ExitNoStart
+	}
+	for i := range res.Origins {
+		res.Origins[i].Name = origins[i].name
+	}
 	_ = report.WriteText(text, run, res.Result)
 	rc := runConfig(cfg)
 	rc.Shard, rc.LateStart, rc.Others = shardName(cfg), res.Late, run.Others
@@ -227,92 +256,6 @@ func limits(cfg *cli.Config) h1.Limits {
 	}
 	l.MaxBodyKeep = min(l.MaxBodyKeep, share)
 	return l
-}
-
-// buildRequest makes wrk's default request: GET, the URL's path and query, Host, then -H headers.
-func buildRequest(cfg *cli.Config) ([]byte, error) {
-	headers := make([]h1.Field, 0, len(cfg.Headers)+1)
-	host := cfg.Target.HostHeader
-	for _, h := range cfg.Headers {
-		if strings.EqualFold(h.Name, "Host") {
-			host = h.Value
-			continue
-		}
-		headers = append(headers, h1.Field{Name: h.Name, Value: h.Value})
-	}
-	headers = append([]h1.Field{{Name: "Host", Value: host}}, headers...)
-	req, err := h1.AppendRequest(nil, "GET", cfg.Target.RequestURI, headers, nil, false)
-	if err == nil && len(req) > cfg.MaxRequestBytes {
-		return nil, fmt.Errorf("the request is %d bytes, more than --max-request-bytes allows (%d)", len(req), cfg.MaxRequestBytes)
-	}
-	return req, err
-}
-
-func tlsConfig(cfg *cli.Config) *tls.Config {
-	name := cfg.Target.ServerName()
-	for _, h := range cfg.Headers {
-		if strings.EqualFold(h.Name, "Host") {
-			if host, _, err := net.SplitHostPort(h.Value); err == nil {
-				name = host
-			} else {
-				name = h.Value
-			}
-		}
-	}
-	return &tls.Config{
-		ServerName:         name,
-		InsecureSkipVerify: cfg.Insecure, //nolint:gosec // -k/--insecure: the user asked to skip verification
-		MinVersion:         tls.VersionTLS12,
-		NextProtos:         alpn(cfg),
-	}
-}
-
-// alpn is what volley offers by ALPN: exactly the protocol it will speak.
-func alpn(cfg *cli.Config) []string {
-	if cfg.HTTP2 {
-		return []string{"h2"}
-	}
-	return []string{"http/1.1"}
-}
-
-// pickAddress resolves the target and, like wrk, uses the first address that accepts a
-// connection, so that a wrong port fails at once with a clear message instead of a run of
-// connect errors.
-func pickAddress(ctx context.Context, t *target.Target, policy *netpolicy.Policy, timeout time.Duration) (netip.AddrPort, error) {
-	rctx, cancel := context.WithTimeout(ctx, max(timeout, 5*time.Second))
-	defer cancel()
-	addrs, err := policy.Target(rctx)
-	if err != nil {
-		return netip.AddrPort{}, err
-	}
-	var firstErr error
-	for _, a := range addrs {
-		d := net.Dialer{Timeout: timeout}
-		c, err := d.DialContext(ctx, "tcp", a.String())
-		if err == nil {
-			c.Close()
-			return a, nil
-		}
-		if firstErr == nil {
-			firstErr = err
-		}
-	}
-	if firstErr == nil {
-		firstErr = errors.New("no addresses")
-	}
-	return netip.AddrPort{}, fmt.Errorf("unable to connect to %s: %s", report.Escape(net.JoinHostPort(t.Host, fmt.Sprint(t.Port))), dialText(firstErr))
-}
-
-func dialText(err error) string {
-	var se syscall.Errno
-	if errors.As(err, &se) {
-		return se.Error()
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timed out"
-	}
-	return err.Error()
 }
 
 // warn prints a diagnostic on one line of stderr. Like every write to the standard streams here

@@ -16,7 +16,7 @@ import (
 )
 
 // ExitThreshold is the exit code of a run that finished but failed a --fail-on
-// expression (DESIGN decision 10).
+// expression (docs/architecture.md, decision 11).
 const ExitThreshold = 3
 
 // textOutput is where the text report goes (banner, report, --fail-on

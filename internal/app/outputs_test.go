@@ -182,7 +182,7 @@ func TestTextOutputAndProgress(t *testing.T) {
 }
 
 func TestRunConfigLeavesOutSecrets(t *testing.T) {
-	rc := runConfig(parse(t, "-H", "Authorization: Bearer secret", "-R", "100", "http://h/", "script-arg"))
+	rc := runConfig(parse(t, "-H", "Authorization: Bearer secret", "-R", "100", "-s", "x.lua", "http://h/", "script-arg"))
 	if rc.URL != "http://h/" || rc.Rate != 100 || len(rc.HeaderNames) != 1 || rc.HeaderNames[0] != "Authorization" || rc.Runs != 1 {
 		t.Errorf("run config %+v", rc)
 	}

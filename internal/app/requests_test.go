@@ -80,3 +80,24 @@ func TestRequestsRunGivesUpWithoutProgress(t *testing.T) {
 		t.Fatal("an -n run against a closed port still runs after 30s")
 	}
 }
+
+// A run shorter than one Req/Sec sample (100 ms) shows the rate it had, as one sample, not
+// zeros; so does a short -n run.
+func TestShortRunShowsReqPerSec(t *testing.T) {
+	srv := startTarget(t)
+	for _, args := range [][]string{{"-d", "50ms"}, {"-n", "20"}} {
+		code, out, errs := runApp(append(args, "-t1", "-c1", srv.URL()+"/")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		var line string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "    Req/Sec") {
+				line = l
+			}
+		}
+		if f := strings.Fields(line); len(f) != 5 || f[1] == "0.00" || f[2] != "0.00" || f[3] != f[1] || f[4] != "100.00%" {
+			t.Errorf("%v: %q, want one sample: mean = max, stdev 0.00, 100.00%%\n%s", args, line, out)
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"volley/internal/report"
 	"volley/internal/script"
 	"volley/internal/stats"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Scripts run in wrk's order: the script in the main state, then one state per thread, then
@@ -21,7 +23,7 @@ import (
 // threads' addresses and static requests come from their states.
 // loadScript compiles and runs the script in the main state: before the target is
 // resolved, so that a broken script is reported as such, as wrk does.
-func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout io.Writer) (*script.Main, error) {
+func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout, stderr io.Writer) (*script.Main, error) {
 	t := cfg.Target
 	port := ""
 	if t.PortGiven {
@@ -35,10 +37,14 @@ func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout io.Writer) (*s
 		Path:        cfg.Script,
 		Args:        append([]string{t.Raw}, cfg.ScriptArgs...),
 		AllowRead:   cfg.AllowRead,
+		AllowWrite:  cfg.AllowWrite,
+		AllowEnv:    cfg.AllowEnv,
+		MaxWrite:    cfg.MaxWriteBytes,
 		Target:      script.Target{Scheme: t.Scheme, Host: t.Host, Port: port, Path: t.RequestURI, Headers: headers, URL: t.Raw},
 		HookTimeout: cfg.ScriptTimeout,
 		MemoryLimit: cfg.ScriptMemory,
 		Stdout:      stdout,
+		Stderr:      stderr,
 		Net:         policy,
 
 		MaxRequestBytes: cfg.MaxRequestBytes,
@@ -55,16 +61,17 @@ func loadError(err error) string {
 	return err.Error()
 }
 
-// otherAddresses are the addresses besides the target's that threads load, in thread order,
-// with how many threads load each: what a script's thread.addr chose, within --allow-net.
-func otherAddresses(threads []engine.Thread, policy *netpolicy.Policy) []report.OtherAddress {
+// otherAddresses are the addresses, besides the one volley picked and the target's, that
+// threads load, in thread order, with how many threads load each: what a script's thread.addr
+// chose, within --allow-net.
+func otherAddresses(origins []engine.Origin, picked netip.AddrPort, policy *netpolicy.Policy) []report.OtherAddress {
 	var others []report.OtherAddress
-	for _, th := range threads {
-		if policy.IsTarget(th.Addr) {
-			continue
+	for _, o := range origins {
+		if !o.Addr.IsValid() || o.Addr == picked || policy.IsTarget(o.Addr) {
+			continue // a socket or a proxy, or the target itself
 		}
-		addr := th.Addr.String()
-		i := slices.IndexFunc(others, func(o report.OtherAddress) bool { return o.Address == addr })
+		addr := o.Addr.String()
+		i := slices.IndexFunc(others, func(x report.OtherAddress) bool { return x.Address == addr })
 		if i < 0 {
 			others = append(others, report.OtherAddress{Address: addr})
 			i = len(others) - 1
@@ -74,31 +81,43 @@ func otherAddresses(threads []engine.Thread, policy *netpolicy.Policy) []report.
 	return others
 }
 
-// scriptThreads creates the threads' states, calls setup(thread) for each and then init.
-func scriptThreads(m *script.Main, cfg *cli.Config, addr netip.AddrPort) ([]engine.Thread, error) {
+// scriptThreads creates the threads' states, calls setup(thread) for each and then init. Each
+// thread's connections go to its thread.addr (a script may change it in setup), unless the
+// origin is reached through a socket or a proxy; its static request, if any, is its payload.
+func scriptThreads(m *script.Main, cfg *cli.Config, o *origin) ([]engine.Thread, []engine.Origin, error) {
 	var err error
 	states := make([]*script.Thread, cfg.Threads)
 	for i := range states {
-		if states[i], err = m.NewThread(i, addr); err != nil {
-			return nil, err
+		if states[i], err = m.NewThread(i, o.ep.Addr); err != nil {
+			return nil, nil, err
 		}
 	}
 	if err := m.Setup(states); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	threads := make([]engine.Thread, cfg.Threads)
+	origins := make([]engine.Origin, cfg.Threads)
 	for i, st := range states {
 		if err := st.Init(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		threads[i] = engine.Thread{Addr: st.Addr(), Script: st}
+		origins[i].Endpoint = o.ep
+		if o.ep.Unix == "" && len(o.ep.Connect) == 0 {
+			origins[i].Addr = st.Addr()
+		}
 		if !st.HasRequest() {
-			if threads[i].Request, threads[i].Heads, err = st.StaticRequest(); err != nil {
-				return nil, err
+			req, heads, err := st.StaticRequest()
+			if err != nil {
+				return nil, nil, err
 			}
+			origins[i].Payloads = []engine.Payload{{Data: req, Heads: heads}}
+		}
+		threads[i] = engine.Thread{Script: st, Conns: make([]int, engine.ConnectionsFor(i, cfg.Threads, cfg.Connections))}
+		for j := range threads[i].Conns {
+			threads[i].Conns[j] = i
 		}
 	}
-	return threads, nil
+	return threads, origins, nil
 }
 
 // done calls the script's done(summary, latency, requests).
@@ -111,33 +130,37 @@ func done(m *script.Main, res *stats.Result) error {
 		Duration: res.Elapsed, Requests: res.Requests, Bytes: res.Bytes,
 		Connect: e.Connect, Read: e.Read, Write: e.Write, Status: e.Status, Timeout: e.Timeout,
 	}
-	return m.Done(sum, scriptStats{res.Latency}, scriptStats{res.Rate})
+	return m.Done(sum, &scriptStats{Histogram: res.Latency}, &scriptStats{Histogram: res.Rate})
 }
 
-// scriptStats gives a histogram the shape of wrk's stats objects.
-type scriptStats struct{ *stats.Histogram }
+// scriptStats gives a histogram the shape of wrk's stats objects. Its distinct values are
+// listed once, when the script first asks: a done() that walks latency(i) for every i is then
+// linear in the values, not quadratic.
+type scriptStats struct {
+	*stats.Histogram
+	bars []hdrhistogram.Bar // the recorded values, ascending, each with its count
+	done bool
+}
+
+func (s *scriptStats) list() []hdrhistogram.Bar {
+	if !s.done {
+		for _, bar := range s.HDR().Distribution() {
+			if bar.Count > 0 {
+				s.bars = append(s.bars, bar)
+			}
+		}
+		s.done = true
+	}
+	return s.bars
+}
 
 // Distinct is #stats: how many distinct values were recorded (HdrHistogram buckets).
-func (s scriptStats) Distinct() int64 {
-	var n int64
-	for _, bar := range s.HDR().Distribution() {
-		if bar.Count > 0 {
-			n++
-		}
-	}
-	return n
-}
+func (s *scriptStats) Distinct() int64 { return int64(len(s.list())) }
 
 // ValueAt is stats(i+1): the i-th distinct value, ascending, and how often it was recorded.
-func (s scriptStats) ValueAt(i int64) (value, count int64) {
-	for _, bar := range s.HDR().Distribution() {
-		if bar.Count == 0 {
-			continue
-		}
-		if i == 0 {
-			return bar.From, bar.Count
-		}
-		i--
+func (s *scriptStats) ValueAt(i int64) (value, count int64) {
+	if bars := s.list(); i >= 0 && i < int64(len(bars)) {
+		return bars[i].From, bars[i].Count
 	}
 	return 0, 0
 }

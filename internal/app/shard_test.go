@@ -17,9 +17,15 @@ import (
 // --start-at, and returns their JSON result files.
 func runShards(t *testing.T, n int, args ...string) []string {
 	t.Helper()
+	return runShardsAt(t, time.Now().Add(1500*time.Millisecond), n, args...)
+}
+
+// runShardsAt is runShards with the shards' --start-at, the origin of their common schedule.
+func runShardsAt(t *testing.T, at time.Time, n int, args ...string) []string {
+	t.Helper()
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	start := time.Now().Add(1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)
+	start := at.UTC().Format(time.RFC3339Nano)
 	files := make([]string, n)
 	errs := make([]string, n)
 	var wg sync.WaitGroup

@@ -16,19 +16,16 @@ import (
 // startNginx runs Debian's nginx on a loopback port with one worker, or skips the test.
 func startNginx(t *testing.T) string {
 	t.Helper()
-	port := freePort(t)
-	runNginx(t, fmt.Sprintf("listen 127.0.0.1:%d;", port), "", port)
-	return fmt.Sprintf("http://127.0.0.1:%d", port)
+	return startNginxKeepalive(t, 100000000)
 }
 
-func freePort(t *testing.T) int {
+// startNginxKeepalive is startNginx with nginx closing each connection after keepalive
+// requests (its keepalive_requests, 1000 by default), answering the last with Connection: close.
+func startNginxKeepalive(t *testing.T, keepalive int) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	port := freePort(t)
+	runNginx(t, fmt.Sprintf("listen 127.0.0.1:%d;", port), fmt.Sprintf("keepalive_requests %d;", keepalive), port)
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
 }
 
 // runNginx runs nginx with one worker and the given listen directives (and any other server
@@ -51,7 +48,7 @@ error_log %[1]s/logs/error.log warn;
 daemon off;
 events { worker_connections 1024; }
 http {
-  access_log off; keepalive_requests 100000000;
+  access_log off;
   client_body_temp_path %[1]s/tmp/body; proxy_temp_path %[1]s/tmp/proxy;
   fastcgi_temp_path %[1]s/tmp/fcgi; uwsgi_temp_path %[1]s/tmp/uwsgi; scgi_temp_path %[1]s/tmp/scgi;
   server {

@@ -22,6 +22,8 @@ const (
 	CmdMerge                     // merge the JSON results Config.MergeFiles into one report; Config.Target is nil
 	CmdKubeJob                   // print the Kubernetes Job for Config.Kube
 	CmdCompletion                // print the completion script for the shell Config.Shell
+	CmdServe                     // run the built-in target alone (Config.Serve)
+	CmdServeHelp                 // print ServeUsage and exit 0
 )
 
 // Config is a validated run. Nothing in it needs checking again.
@@ -43,9 +45,12 @@ type Config struct {
 	Requests    uint64  // -n: stop after exactly this many requests; 0 = no limit
 
 	AllowRead     []string          // --allow-read: roots under which scripts may read files
-	AllowNet      []netpolicy.Grant // --allow-net: hosts and addresses scripts may reach besides the target
 	ScriptTimeout time.Duration     // --script-timeout: CPU time per request/response/delay hook call
 	ScriptMemory  int64             // --script-memory: bytes for all of a script's state
+	AllowNet      []netpolicy.Grant // --allow-net: hosts and addresses scripts may reach besides the target
+	AllowWrite    []string          // --allow-write: directories under which scripts may create and write files
+	AllowEnv      []string          // --allow-env: environment variables scripts may read, NAME or PREFIX*
+	MaxWriteBytes int64             // --max-write-bytes: bytes a script's file writes may add in a run
 
 	// Outputs besides the text report, written after the run.
 	JSON       string           // --json: the JSON result's file, "-" for stdout (the text report then goes to stderr)
@@ -60,12 +65,38 @@ type Config struct {
 	ShardIndex, ShardCount int
 	StartAt                time.Time // --start-at: wall-clock start; zero = at once
 
-	Kube *KubeJob // CmdKubeJob
+	Kube  *KubeJob // CmdKubeJob
+	Serve *Serve   // CmdServe
 
 	Shell string // CmdCompletion: one of Shells
 
+	Request
+	Reach
+
 	HTTP2   bool // --http2: h2 over TLS (ALPN) for https, h2c with prior knowledge for http
 	Streams int  // --streams: concurrent streams per HTTP/2 connection (1 without --http2)
+}
+
+// Request is the request without a script (request.go): from -m/-b/--body-file and -H, or from
+// a --targets file; several URLs without a script are several targets.
+type Request struct {
+	Method   string           // -m: "" means GET
+	Body     string           // -b
+	HasBody  bool             // -b or --body-file: the request has a body, framed with Content-Length
+	BodyFile string           // --body-file: read (size-capped) when the run starts
+	Targets  string           // --targets: a file in vegeta's http format, "-" for stdin
+	URLs     []*target.Target // every URL given; Target is the first (nil with --targets alone)
+}
+
+// Reach is how connections reach the servers (request.go).
+type Reach struct {
+	UnixSocket   string             // --unix-socket: every connection goes to this socket
+	ConnectTo    []target.ConnectTo // --connect-to rules, first match wins
+	CACert       string             // --cacert: trust the CAs in this PEM file (instead of the system's)
+	Cert, Key    string             // --cert, --key: the client certificate and its key
+	TLSMin       uint16             // --tls-min: tls.VersionTLS12 or tls.VersionTLS13
+	NoResumption bool               // --no-session-resumption: every handshake a full one
+	Proxy        *target.Proxy      // --proxy; nil: HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply
 }
 
 // Bounds on the flags.
@@ -80,10 +111,10 @@ const (
 	MinRequests, MaxRequests               = 1, 1_000_000_000_000
 	MinScriptTimeout, MaxScriptTimeout     = time.Millisecond, time.Minute
 	MinScriptMemory, MaxScriptMemory       = 1 << 20, 64 << 30
-	MaxAllowRead                           = 100
-	MaxAllowNet                            = 100
+	MaxAllowRead                           = 100 // --allow-read, --allow-net, --allow-write and --allow-env flags, each
 	MinMaxRequestBytes, MaxMaxRequestBytes = 1 << 10, 1 << 30
 	DefaultMaxRequestBytes                 = 4 << 20
+	MinMaxWriteBytes, MaxMaxWriteBytes     = 1 << 10, 1 << 40
 	MaxFailOn                              = 100 // --fail-on flags
 	MinStreams, MaxStreams                 = 1, 1000
 )

@@ -34,7 +34,7 @@ func (o Option) ArgKind() string {
 }
 
 // Subcommands are the words that may replace the URL's place at the start of the command line.
-var Subcommands = []string{"demo", "merge", "kube-job", "completion"}
+var Subcommands = []string{"demo", "serve", "merge", "kube-job", "completion"}
 
 // Shells are the shells "volley completion" writes a script for.
 var Shells = []string{"bash", "zsh", "fish"}

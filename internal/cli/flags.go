@@ -34,6 +34,9 @@ var flagDefs = []flagDef{
 	{0, "allow-read", true},
 	{0, "script-timeout", true},
 	{0, "script-memory", true},
+	{0, "allow-write", true},
+	{0, "allow-env", true},
+	{0, "max-write-bytes", true},
 	{0, "json", true},
 	{0, "html", true},
 	{0, "hdr-log", true},
@@ -44,6 +47,18 @@ var flagDefs = []flagDef{
 	{0, "start-at", true},
 	{0, "allow-net", true},
 	{0, "max-request-bytes", true},
+	{'m', "method", true},
+	{'b', "body", true},
+	{0, "body-file", true},
+	{0, "targets", true},
+	{0, "unix-socket", true},
+	{0, "connect-to", true},
+	{0, "cacert", true},
+	{0, "cert", true},
+	{0, "key", true},
+	{0, "tls-min", true},
+	{0, "no-session-resumption", false},
+	{0, "proxy", true},
 	{0, "http2", false},
 	{0, "streams", true},
 }
@@ -72,15 +87,26 @@ type rawFlags struct {
 	shard, shards, startAt                          string
 	maxRequestBytes                                 string
 	headers, allowRead, allowNet, failOn            []string
+	allowWrite, allowEnv                            []string
+	maxWriteBytes                                   string
 	latency, insecure, version, help, uLatency      bool
-	quiet, http2                                    bool
-	streams                                         string
+	quiet                                           bool
+
+	// The request without a script, and how to reach the server (request.go).
+	method, body, bodyFile, targets       string
+	unixSocket, cacert, cert, key, tlsMin string
+	proxy                                 string
+	connectTo                             []string
+	noResumption                          bool
+
+	http2   bool   // --http2
+	streams string // --streams
 }
 
 // defaults for a run and for "volley demo".
 var (
-	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M"}
-	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M"}
+	runDefaults  = rawFlags{connections: "10", duration: "10s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M", maxWriteBytes: "1G"}
+	demoDefaults = rawFlags{connections: "50", duration: "3s", threads: "2", timeout: "2s", maxHeaderBytes: "64k", maxHeaders: "256", scriptTimeout: "100ms", scriptMemory: "256M", maxRequestBytes: "4M", maxWriteBytes: "1G"}
 )
 
 func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
@@ -108,6 +134,9 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringArrayVar(&v.allowRead, "allow-read", nil, "")
 	fs.StringVar(&v.scriptTimeout, "script-timeout", defaults.scriptTimeout, "")
 	fs.StringVar(&v.scriptMemory, "script-memory", defaults.scriptMemory, "")
+	fs.StringArrayVar(&v.allowWrite, "allow-write", nil, "")
+	fs.StringArrayVar(&v.allowEnv, "allow-env", nil, "")
+	fs.StringVar(&v.maxWriteBytes, "max-write-bytes", defaults.maxWriteBytes, "")
 	fs.StringVar(&v.shard, "shard", "", "")
 	fs.StringVar(&v.shards, "shards", "", "")
 	fs.StringVar(&v.startAt, "start-at", "", "")
@@ -118,6 +147,18 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.BoolVar(&v.quiet, "quiet", false, "")
 	fs.StringArrayVar(&v.allowNet, "allow-net", nil, "")
 	fs.StringVar(&v.maxRequestBytes, "max-request-bytes", defaults.maxRequestBytes, "")
+	fs.StringVarP(&v.method, "method", "m", "", "")
+	fs.StringVarP(&v.body, "body", "b", "", "")
+	fs.StringVar(&v.bodyFile, "body-file", "", "")
+	fs.StringVar(&v.targets, "targets", "", "")
+	fs.StringVar(&v.unixSocket, "unix-socket", "", "")
+	fs.StringArrayVar(&v.connectTo, "connect-to", nil, "")
+	fs.StringVar(&v.cacert, "cacert", "", "")
+	fs.StringVar(&v.cert, "cert", "", "")
+	fs.StringVar(&v.key, "key", "", "")
+	fs.StringVar(&v.tlsMin, "tls-min", "", "")
+	fs.BoolVar(&v.noResumption, "no-session-resumption", false, "")
+	fs.StringVar(&v.proxy, "proxy", "", "")
 	fs.BoolVar(&v.http2, "http2", false, "")
 	fs.StringVar(&v.streams, "streams", "1", "")
 	return fs
@@ -164,16 +205,28 @@ func expandLongName(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 	return pflag.NormalizedName(name)
 }
 
-// longMatches returns the exact long name, or every name that name abbreviates.
+// wrkFlags is how many rows of flagDefs are wrk's own flags.
+const wrkFlags = 9
+
+// longMatches returns the exact long name, or every name that name abbreviates. An
+// abbreviation of exactly one of wrk's flags keeps wrk's meaning ("--conn" is --connections,
+// not --connect-to), so that volley's flags never break a wrk command line.
 func longMatches(name string) []string {
 	var m []string
-	for _, d := range flagDefs {
+	wrk := 0
+	for i, d := range flagDefs {
 		if d.long == name {
 			return []string{name}
 		}
 		if name != "" && strings.HasPrefix(d.long, name) {
 			m = append(m, d.long)
+			if i < wrkFlags {
+				wrk++
+			}
 		}
+	}
+	if wrk == 1 {
+		return m[:1] // wrk's rows come first
 	}
 	return m
 }

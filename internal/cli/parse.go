@@ -33,6 +33,9 @@ func Parse(args []string) (*Config, Command, error) {
 		cfg, err := parseKubeJob(args[1:])
 		return cfg, CmdKubeJob, err
 	}
+	if len(args) > 0 && args[0] == "serve" {
+		return parseServe(args[1:])
+	}
 	if len(args) > 0 && args[0] == "demo" {
 		cmd, defaults, args = CmdDemo, demoDefaults, args[1:]
 	} else if len(args) > 0 && args[0] == "merge" {
@@ -77,18 +80,49 @@ func Parse(args []string) (*Config, Command, error) {
 			return nil, cmd, err
 		}
 	default:
-		if len(positional) == 0 {
-			return nil, cmd, usageErrorf("missing URL (usage: volley <options> <url>; see volley -h)")
+		if err := runTargets(cfg, positional); err != nil {
+			return nil, cmd, err
 		}
-		t, err := target.Parse(positional[0])
-		if err != nil {
-			return nil, cmd, usageErrorf(err.Error())
-		}
-		cfg.Target = t
-		cfg.ScriptArgs = positional[1:]
 	}
 	return cfg, cmd, nil
 }
+
+// runTargets reads the positionals of a run: the URL and the script's arguments, or without a
+// script any number of URLs (none with --targets).
+func runTargets(cfg *Config, positional []string) error {
+	switch {
+	case cfg.Targets != "" && len(positional) > 0:
+		return usageErrorf("--targets gives the URLs, and so does " + quote(positional[0]) + "; use one")
+	case cfg.Targets != "":
+		return nil
+	case len(positional) == 0:
+		return usageErrorf("missing URL (usage: volley <options> <url>; see volley -h)")
+	}
+	urls := positional
+	if cfg.Script != "" {
+		urls, cfg.ScriptArgs = positional[:1], positional[1:]
+	} else {
+		cfg.ScriptArgs = []string{}
+	}
+	if len(urls) > MaxURLs {
+		return usageErrorf("too many URLs (" + strconv.Itoa(len(urls)) + ", at most " + strconv.Itoa(MaxURLs) + "; a --targets file takes more)")
+	}
+	for _, raw := range urls {
+		t, err := target.Parse(raw)
+		if err != nil {
+			if cfg.Script == "" && len(urls) > 1 {
+				return usageErrorf(err.Error() + " (without a script, every argument is a URL)")
+			}
+			return usageErrorf(err.Error())
+		}
+		cfg.URLs = append(cfg.URLs, t)
+	}
+	cfg.Target = cfg.URLs[0]
+	return nil
+}
+
+// MaxURLs bounds the URLs on a command line.
+const MaxURLs = 1000
 
 // parseCompletion reads "volley completion SHELL".
 func parseCompletion(args []string) (*Config, Command, error) {
@@ -158,9 +192,9 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 			return nil, invalidFlag("header", line, err.Error())
 		}
 		if cfg.Script == "" && strings.EqualFold(h.Name, "Content-Length") {
-			// volley frames the body itself, as wrk.format does, and without a script there is
-			// none: the header would be dropped, or claim bytes that are never sent.
-			return nil, invalidFlag("header", line, "Content-Length is set from the request body, and there is no body without a script (-s)")
+			// volley frames the body itself, as wrk.format does: the header would be dropped,
+			// or claim bytes that are never sent.
+			return nil, invalidFlag("header", line, "Content-Length is set by volley from the body (-b/--body, --body-file)")
 		}
 		cfg.Headers = append(cfg.Headers, h)
 	}
@@ -202,25 +236,14 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 			cfg.Duration = 0 // -n alone: no deadline; the run ends when the requests are done
 		}
 	}
-	if len(v.allowRead) > MaxAllowRead {
-		return nil, usageErrorf("too many --allow-read flags (" + strconv.Itoa(len(v.allowRead)) + ", at most " + strconv.Itoa(MaxAllowRead) + ")")
+	if err := v.grants(cfg); err != nil {
+		return nil, err
 	}
-	for _, p := range v.allowRead {
-		if p == "" || strings.IndexByte(p, 0) >= 0 || len(p) > 4096 {
-			return nil, invalidFlag("allow-read", p, "not a path")
-		}
-		cfg.AllowRead = append(cfg.AllowRead, p)
+	wmax, err := boundedFlag("max-write-bytes", v.maxWriteBytes, parseBytes, MinMaxWriteBytes, MaxMaxWriteBytes, "1k", "1024G")
+	if err != nil {
+		return nil, err
 	}
-	if len(v.allowNet) > MaxAllowNet {
-		return nil, usageErrorf("too many --allow-net flags (" + strconv.Itoa(len(v.allowNet)) + ", at most " + strconv.Itoa(MaxAllowNet) + ")")
-	}
-	for _, s := range v.allowNet {
-		g, err := netpolicy.ParseGrant(s)
-		if err != nil {
-			return nil, invalidFlag("allow-net", s, err.Error()+" (want HOST or HOST:PORT)")
-		}
-		cfg.AllowNet = append(cfg.AllowNet, g)
-	}
+	cfg.MaxWriteBytes = int64(wmax)
 	if cfg.ScriptTimeout, err = durationFlag("script-timeout", v.scriptTimeout, MinScriptTimeout, MaxScriptTimeout, "1m"); err != nil {
 		return nil, err
 	}
@@ -230,11 +253,17 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	}
 	cfg.ScriptMemory = int64(mem)
 	if cfg.Script == "" {
-		for _, long := range []string{"allow-read", "allow-net", "script-timeout", "script-memory"} {
+		for _, long := range []string{"allow-read", "allow-net", "allow-write", "allow-env", "max-write-bytes", "script-timeout", "script-memory"} {
 			if fs.Changed(long) {
 				return nil, usageErrorf(displayName(long) + " applies to a script, and there is none (-s/--script)")
 			}
 		}
+	}
+	if err := v.request(cfg, fs); err != nil {
+		return nil, err
+	}
+	if err := v.reach(cfg, fs); err != nil {
+		return nil, err
 	}
 	cfg.HTTP2 = v.http2
 	if cfg.Streams, err = countFlag("streams", v.streams, MinStreams, MaxStreams); err != nil {
@@ -253,6 +282,55 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// grants validates what scripts are granted: --allow-read and --allow-write paths, and
+// --allow-env names (NAME, or PREFIX* for every name that starts with PREFIX).
+func (v *rawFlags) grants(cfg *Config) error {
+	for _, g := range []struct {
+		long string
+		vals []string
+		to   *[]string
+	}{{"allow-read", v.allowRead, &cfg.AllowRead}, {"allow-write", v.allowWrite, &cfg.AllowWrite}, {"allow-env", v.allowEnv, &cfg.AllowEnv}} {
+		if len(g.vals) > MaxAllowRead {
+			return usageErrorf("too many --" + g.long + " flags (" + strconv.Itoa(len(g.vals)) + ", at most " + strconv.Itoa(MaxAllowRead) + ")")
+		}
+		for _, p := range g.vals {
+			if g.long == "allow-env" {
+				if !envPattern(p) {
+					return invalidFlag(g.long, p, "not a variable name, or a prefix followed by * (the whole environment cannot be granted)")
+				}
+			} else if p == "" || strings.IndexByte(p, 0) >= 0 || len(p) > 4096 {
+				return invalidFlag(g.long, p, "not a path")
+			}
+			*g.to = append(*g.to, p)
+		}
+	}
+	if len(v.allowNet) > MaxAllowRead {
+		return usageErrorf("too many --allow-net flags (" + strconv.Itoa(len(v.allowNet)) + ", at most " + strconv.Itoa(MaxAllowRead) + ")")
+	}
+	for _, s := range v.allowNet {
+		g, err := netpolicy.ParseGrant(s)
+		if err != nil {
+			return invalidFlag("allow-net", s, err.Error()+" (want HOST or HOST:PORT)")
+		}
+		cfg.AllowNet = append(cfg.AllowNet, g)
+	}
+	return nil
+}
+
+// envPattern reports whether p is a variable name, or a non-empty prefix of one followed by *.
+func envPattern(p string) bool {
+	name := strings.TrimSuffix(p, "*")
+	if name == "" || len(name) > 256 {
+		return false
+	}
+	for i, c := range name {
+		if c != '_' && (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // outputs validates the output flags: file names, and --fail-on expressions,

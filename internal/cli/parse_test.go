@@ -86,11 +86,11 @@ func TestParseFlags(t *testing.T) {
 		{"--script=x.lua " + url + " a b", func(c *Config) bool {
 			return c.Script == "x.lua" && slices.Equal(c.ScriptArgs, []string{"a", "b"})
 		}},
-		{"-c 5 -- " + url + " -x --y", func(c *Config) bool {
+		{"-s x.lua -c 5 -- " + url + " -x --y", func(c *Config) bool {
 			return c.Connections == 5 && c.Target.Raw == url && slices.Equal(c.ScriptArgs, []string{"-x", "--y"})
 		}},
-		{url + " a -- -c", func(c *Config) bool { return slices.Equal(c.ScriptArgs, []string{"a", "-c"}) && c.Connections == 10 }},
-		{url + " - x", func(c *Config) bool { return slices.Equal(c.ScriptArgs, []string{"-", "x"}) }},
+		{"-s x.lua " + url + " a -- -c", func(c *Config) bool { return slices.Equal(c.ScriptArgs, []string{"a", "-c"}) && c.Connections == 10 }},
+		{"-s x.lua " + url + " - x", func(c *Config) bool { return slices.Equal(c.ScriptArgs, []string{"-", "x"}) }},
 		{"--max-header-bytes 1k --max-headers 1 " + url, func(c *Config) bool { return c.MaxHeaderBytes == 1024 && c.MaxHeaders == 1 }},
 		{"--max-header-bytes 16M --max-headers 65536 " + url, func(c *Config) bool {
 			return c.MaxHeaderBytes == 16<<20 && c.MaxHeaders == 65536
@@ -144,7 +144,7 @@ func TestCommands(t *testing.T) {
 		}
 	}
 	// After "--" or as a flag's value, -h is not a request for help.
-	for _, args := range [][]string{{url, "--", "-h"}, {"-s", "-h", url}} {
+	for _, args := range [][]string{{"-s", "x.lua", url, "--", "-h"}, {"-s", "-h", url}} {
 		if _, cmd, err := Parse(args); err != nil || cmd != CmdRun {
 			t.Errorf("Parse(%q) = %v, %v; want a run", args, cmd, err)
 		}
@@ -209,7 +209,7 @@ func TestParseErrors(t *testing.T) {
 		{split("-Lx " + url), `volley: unknown flag "-x"`},
 		{split("-r " + url), `unknown flag "-r"`}, // in wrk's getopt string but never handled
 		{split("--bogus " + url), `volley: unknown flag "--bogus"`},
-		{split("--t 4 " + url), `volley: ambiguous flag "--t" (--threads or --timeout)`},
+		{split("--t 4 " + url), `volley: ambiguous flag "--t" (--threads or --timeout or --targets or --tls-min)`},
 		{split("--max-header 5 " + url), "ambiguous flag \"--max-header\" (--max-header-bytes or --max-headers)"},
 		{split("-test.v " + url), `volley: unknown flag "-test.v"`},
 		{split("-Ltest.v " + url), `unknown flag "-Ltest.v"`},
@@ -229,7 +229,7 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"-H", "X: a\r\nEvil: 1", url}, `volley: invalid -H/--header "X: a\r\nEvil: 1": control character '\r' in header value`},
 		{[]string{"-H", "X: \x00", url}, `control character '\x00'`},
 		{[]string{"-H", ": v", url}, "empty header name"},
-		{[]string{"-H", "content-length: 5", url}, `volley: invalid -H/--header "content-length: 5": Content-Length is set from the request body, and there is no body without a script (-s)`},
+		{[]string{"-H", "content-length: 5", url}, `volley: invalid -H/--header "content-length: 5": Content-Length is set by volley from the body (-b/--body, --body-file)`},
 		{[]string{"-H", "Bad Name: " + long, url}, `"Bad Name: ` + long[:54] + `"...: invalid character ' '`},
 		{[]string{"-H", "X: " + strings.Repeat("a", MaxHeaderLine), url}, "longer than 8 KiB"},
 		{append(slices.Repeat([]string{"-H", "X: y"}, MaxHeaderArgs+1), url), "volley: too many -H/--header flags (101, at most 100)"},

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,6 +48,46 @@ func TestUsage(t *testing.T) {
 	for _, note := range []string{"SI unit (1k, 1M, 1G)", "2s, 2m, 2h", "ms", "us", "1.5s", "volley demo"} {
 		if !strings.Contains(u, note) {
 			t.Errorf("usage does not mention %q", note)
+		}
+	}
+}
+
+// The help, the README and docs/scripting.md describe kube-job's resources and script
+// arguments alike, and as the parser takes them (TestScriptArgs).
+func TestUsageAndDocsAgree(t *testing.T) {
+	u := Usage()
+	for _, want := range []string{"--cpu C ", "--memory M ", "Kubernetes quantity", "Script args follow the URL (after -- when one starts with -"} {
+		if !strings.Contains(u, want) {
+			t.Errorf("usage does not say %q", want)
+		}
+	}
+	for file, wants := range map[string][]string{
+		"../../README.md":         {"volley kube-job --image IMG --shards N [--cpu C] [--memory M]", "Script arguments follow the URL", "after `--`"},
+		"../../docs/scripting.md": {"the arguments that follow the URL", "goes after `--`"},
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range wants {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s does not say %q", file, want)
+			}
+		}
+	}
+}
+
+// Script arguments are the positionals after the URL, whether or not "--" comes first.
+func TestScriptArgs(t *testing.T) {
+	for args, want := range map[string][]string{
+		"-s x.lua " + url + " a b":      {"a", "b"},
+		"-s x.lua " + url + " -- -x b":  {"-x", "b"},
+		"-s x.lua -- " + url + " a":     {"a"},
+		"-s x.lua " + url + " a -c 5 b": {"a", "b"},
+	} {
+		cfg, _ := mustParse(t, split(args)...)
+		if !slices.Equal(cfg.ScriptArgs, want) {
+			t.Errorf("%s: script args %q, want %q", args, cfg.ScriptArgs, want)
 		}
 	}
 }

@@ -67,7 +67,7 @@ func TestBashCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"volley.bash", "post.lua", "sub/x"} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o750); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, f), []byte(text), 0o600); err != nil {
@@ -78,7 +78,7 @@ func TestBashCompletion(t *testing.T) {
 		words []string
 		want  []string
 	}{
-		{[]string{"volley", "--conn"}, []string{"--connections"}},
+		{[]string{"volley", "--dur"}, []string{"--duration"}},
 		{[]string{"volley", "--max-h"}, []string{"--max-header-bytes", "--max-headers"}},
 		{[]string{"volley", "-"}, nil}, // checked below: every option
 		{[]string{"volley", ""}, cli.Subcommands},

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"golang.org/x/sys/unix"
 
 	"volley/internal/h1"
@@ -14,6 +16,7 @@ const (
 	stClosed     connState = iota // no socket: waiting for a reconnect backoff
 	stConnecting                  // non-blocking connect in progress
 	stHandshake                   // TLS handshake on a helper goroutine; the loop keeps off the socket
+	stProxy                       // CONNECT sent to the proxy, its response being read
 	stReady                       // connected: a batch is outstanding (busy) or being written
 	stDelay                       // waiting for the script's delay() before the next request
 )
@@ -29,7 +32,7 @@ type conn struct {
 	busy    bool // a request batch is outstanding
 	gotData bool // some bytes of the outstanding batch's responses arrived
 	resend  bool // send the outstanding batch again once connected (keep-alive race)
-	held    bool // rate mode: payload is a batch waiting for the slot of its last request
+	held    bool // rate mode: payload is a batch not sent yet, waiting for the slot of its last request
 	served  uint32
 
 	payload []byte
@@ -46,19 +49,24 @@ type conn struct {
 	parser h1.Parser
 	tls    *tlsConn
 
+	org *Origin // where the connection goes and what it sends
+	oi  int     // org's index, for per-origin counts
+	rr  int     // the next of org.Payloads to send
+
 	// HTTP/2 (nil mux: HTTP/1.1): the frame layer, the stream slots, how many are busy, and
 	// whether the server's SETTINGS have arrived.
 	mux     *h2.Conn
 	slots   []slot
 	active  int
 	h2ready bool
+	h2reqs  []h2.Request // org.Payloads for HTTP/2, sent round robin as they are
 }
 
 // begin opens the connection's socket.
 func (t *thread) begin(c *conn, now int64) {
-	fd, connected, err := dial(t.spec.Addr)
+	fd, connected, err := dial(&c.org.Endpoint)
 	if err != nil {
-		t.rec.Errors.Add(stats.KindConnect, "connect: "+err.Error())
+		t.countError(c, stats.KindConnect, "connect: "+err.Error())
 		t.retryLater(c, now)
 		return
 	}
@@ -69,7 +77,7 @@ func (t *thread) begin(c *conn, now int64) {
 	c.wantOut = false
 	if err := t.poll.add(fd, !connected, c.idx, c.gen); err != nil {
 		t.closeConn(c)
-		t.rec.Errors.Add(stats.KindConnect, "registering the socket: "+err.Error())
+		t.countError(c, stats.KindConnect, "registering the socket: "+err.Error())
 		t.retryLater(c, now)
 		return
 	}
@@ -87,33 +95,57 @@ func (t *thread) retryLater(c *conn, now int64) {
 	t.timers.push(timer{at: now + c.backoff, idx: c.idx, gen: c.gen})
 }
 
+// established continues a connection whose connect completed: through the proxy's tunnel
+// (proxy.go), then TLS (tls.go), then requests (ready).
 func (t *thread) established(c *conn) {
-	if t.cfg.TLS != nil {
+	switch {
+	case len(c.org.Connect) > 0:
+		t.startTunnel(c)
+	case c.org.TLS != nil:
 		t.startHandshake(c)
-		return
+	default:
+		if c.wantOut || c.state == stConnecting {
+			t.poll.setOut(c.fd, false, c.idx, c.gen)
+			c.wantOut = false
+		}
+		t.opened(c)
 	}
-	if c.wantOut || c.state == stConnecting {
-		t.poll.setOut(c.fd, false, c.idx, c.gen)
-		c.wantOut = false
+}
+
+// opened counts a connection that can carry requests and sends the first.
+func (t *thread) opened(c *conn) {
+	c.state = stReady
+	t.rec.Connections++
+	if o := t.rec.Origins; o != nil {
+		o[c.oi].Connections++
 	}
 	if c.mux != nil {
 		t.h2Start(c)
 		return
 	}
-	c.state = stReady
 	t.proceed(c)
+}
+
+// countError counts an error of the connection, for its origin too.
+func (t *thread) countError(c *conn, kind stats.Kind, reason string) {
+	t.rec.Errors.Add(kind, reason)
+	if o := t.rec.Origins; o != nil {
+		o[c.oi].Errors++
+	}
 }
 
 // proceed sends the next request: after the script's delay(), and in rate mode at its
 // scheduled time.
 func (t *thread) proceed(c *conn) {
-	if t.draining || t.seen >= t.end {
-		t.closeConn(c) // the run is ending: no new requests
-		return
-	}
 	if c.resend {
+		// Requests already issued that a closed connection left unanswered: they go out
+		// again even as the run ends, since they are part of it (and of -n's count).
 		c.resend = false
 		t.send(c)
+		return
+	}
+	if t.draining || t.seen >= t.end {
+		t.closeConn(c) // the run is ending: no new requests
 		return
 	}
 	var notBefore int64
@@ -151,7 +183,6 @@ func (t *thread) proceed(c *conn) {
 // slot. With -n a batch is cut to the requests left.
 func (t *thread) request(c *conn) {
 	if !c.held {
-		c.payload, c.heads = t.spec.Request, t.spec.Heads
 		if s := t.spec.Script; s != nil && s.HasRequest() {
 			p, heads, err := s.Request()
 			if err != nil {
@@ -159,18 +190,28 @@ func (t *thread) request(c *conn) {
 				return
 			}
 			c.payload, c.heads = p, heads
+		} else {
+			p := &c.org.Payloads[c.rr]
+			if c.rr++; c.rr == len(c.org.Payloads) {
+				c.rr = 0
+			}
+			c.payload, c.heads = p.Data, p.Heads
 		}
 		if len(c.heads) > 1 && t.cfg.Rate > 0 {
 			cut(c, c.sched.fit(len(c.heads), t.end))
-			if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
-				c.held = true
-				c.state = stDelay
-				t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
-				return
-			}
+			c.held = true
 		}
 	}
-	c.held = false
+	if c.held {
+		// Also after a reconnect during the hold: the batch keeps its slots, and request() is
+		// not asked for another.
+		if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
+			c.state = stDelay
+			t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
+			return
+		}
+		c.held = false
+	}
 	n := t.claim(len(c.heads))
 	if n == 0 {
 		t.closeConn(c)
@@ -234,6 +275,10 @@ func (t *thread) ready(c *conn, in, out bool) {
 			return
 		}
 		t.established(c)
+	case stProxy:
+		if in {
+			t.tunnelReadable(c)
+		}
 	case stReady, stDelay:
 		if out && c.wantOut {
 			t.flush(c)
@@ -314,8 +359,7 @@ func (t *thread) readable(c *conn) {
 		}
 		if !c.gotData && c.served > 0 && errno == unix.ECONNRESET {
 			// The keep-alive race, as in eof: send the request again on a new connection.
-			c.resend = true
-			t.closed(c)
+			t.resendRest(c)
 			return
 		}
 		t.fail(c, stats.KindRead, "read: "+errno.Error())
@@ -353,7 +397,12 @@ func (t *thread) consume(c *conn, b []byte) {
 		if !done {
 			return
 		}
+		closing := !c.parser.KeepAlive()
 		if !t.responded(c) {
+			return
+		}
+		if closing && c.busy {
+			t.resendRest(c) // Connection: close with requests pipelined behind the response
 			return
 		}
 		if !c.busy && len(b) > 0 {
@@ -372,7 +421,11 @@ func (t *thread) consume(c *conn, b []byte) {
 func (t *thread) responded(c *conn) bool {
 	now := max(t.seen, c.start) // never before its request: a guard, as a batch cannot answer its own sends
 	status := c.parser.Status()
-	t.rec.Response(status, micros(now-c.intended))
+	latency := micros(now - c.intended)
+	t.rec.Response(status, latency)
+	if o := t.rec.Origins; o != nil {
+		o[c.oi].Response(status, latency)
+	}
 	if t.rec.Uncorrected != nil {
 		t.rec.Uncorrected.Record(micros(now - c.start))
 	}
@@ -423,21 +476,48 @@ func (t *thread) eof(c *conn) {
 	case err == nil && done:
 		if t.responded(c) {
 			if c.busy {
-				t.fail(c, stats.KindRead, "connection closed with pipelined requests unanswered")
+				t.resendRest(c)
 				return
 			}
 			t.closed(c)
 		}
+	case c.next > 0 && noResponseBytes(err):
+		// Closed between two responses of a pipelined batch: the rest was never answered.
+		t.resendRest(c)
 	case !c.gotData && c.served > 0:
 		// The server closed a keep-alive connection as the request went out: send it again on
 		// a new connection, as HTTP clients do, rather than count an error.
-		c.resend = true
-		t.closed(c)
+		t.resendRest(c)
 	case err != nil:
 		t.fail(c, stats.KindRead, err.Error())
 	default:
 		t.fail(c, stats.KindRead, "connection closed by the server before the response was complete")
 	}
+}
+
+// noResponseBytes reports whether err is the parser's "closed before the response": not one
+// byte of the response in progress arrived.
+func noResponseBytes(err error) bool {
+	var he *h1.Error
+	return errors.As(err, &he) && he.Kind == h1.ErrClosed
+}
+
+// resendRest replaces a connection that closed part way through a pipelined batch and sends
+// the requests it left unanswered again on the new one, as RFC 9112 §9.3.2 asks of a client:
+// a server may close after any response (nginx does after keepalive_requests), and what was
+// pipelined behind it was never processed. The batch stays outstanding meanwhile, so that the
+// end of a run waits for it; its requests keep their place in -n's count and, in rate mode,
+// their scheduled time. A server that answers nothing at all is not retried this way: the
+// batch had at least one response on the closed connection, or (the keep-alive race) the
+// connection had answered an earlier batch.
+func (t *thread) resendRest(c *conn) {
+	c.payload, c.heads = c.payload[h1.PrefixLen(c.payload, c.next):], c.heads[c.next:]
+	c.next = 0
+	t.closeConn(c)
+	c.busy = true
+	t.inflight++
+	c.resend = true
+	t.begin(c, t.now())
 }
 
 // closed replaces a connection that ended without error.
@@ -450,8 +530,8 @@ func (t *thread) closed(c *conn) {
 
 // fail counts an error and replaces the connection.
 func (t *thread) fail(c *conn, kind stats.Kind, reason string) {
-	t.rec.Errors.Add(kind, reason)
-	connectFailed := c.state == stConnecting || c.state == stHandshake
+	t.countError(c, kind, reason)
+	connectFailed := c.state == stConnecting || c.state == stProxy || c.state == stHandshake
 	t.closeConn(c)
 	c.resend = false
 	if t.draining {
@@ -479,7 +559,6 @@ func (t *thread) closeConn(c *conn) {
 		c.busy = false
 		t.inflight--
 	}
-	c.held = false
 	if c.mux != nil {
 		t.h2Reset(c)
 	}

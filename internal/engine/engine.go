@@ -1,6 +1,6 @@
 // Package engine runs the load: each thread is an event loop over non-blocking sockets and epoll
-// that owns its connections, its script state and its recorder (DESIGN decisions 1–3). Threads
-// meet only at start, at stop and at the final merge.
+// that owns its connections, its script state and its recorder (docs/architecture.md, decisions
+// 1–3). Threads meet only at start, at stop and at the final merge.
 package engine
 
 import (
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +30,13 @@ type Script interface {
 	Stopped() bool
 }
 
-// Thread is what one event loop is given.
+// Thread is what one event loop is given: its connections' origins, or in the simple form one
+// address, one payload and Config.TLS.
 type Thread struct {
+	// Conns, when not nil, gives the origin (an index in Config.Origins) of each of the
+	// thread's connections; Addr, Request and Heads are then unused.
+	Conns []int
+
 	Addr netip.AddrPort
 	// Request is the payload sent on every connection when Script has no request(); it may
 	// hold several pipelined requests, whose HEAD-ness Heads gives in order.
@@ -41,11 +47,14 @@ type Thread struct {
 
 // Config is a validated run description; the engine trusts it.
 type Config struct {
-	Threads     []Thread
+	Threads []Thread
+	Origins []Origin // the servers that Thread.Conns name
+	// PerOrigin keeps counts per origin (Result.Origins, indexed like Origins).
+	PerOrigin   bool
 	Connections int
 	Duration    time.Duration // 0: no deadline (-n alone); the run ends when Requests are done, or makes no progress
 	Timeout     time.Duration
-	TLS         *tls.Config // nil for plain HTTP
+	TLS         *tls.Config // the simple form's TLS; nil for plain HTTP
 	Limits      h1.Limits
 	Rate        float64 // requests per second over all connections; 0: each connection as fast as it can
 	Requests    uint64  // stop after exactly this many requests (each answered or failed); 0: no limit
@@ -115,18 +124,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if want := len(cfg.Threads) + 2; runtime.GOMAXPROCS(0) < want {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(want))
 	}
-	if cfg.TLS != nil {
-		cfg.TLS = cfg.TLS.Clone()
-		if cfg.TLS.ClientSessionCache == nil {
-			// Reconnects resume sessions instead of paying for a full handshake each time.
-			cfg.TLS.ClientSessionCache = tls.NewLRUClientSessionCache(cfg.Connections)
-		}
+	cfg.Threads, cfg.Origins = slices.Clone(cfg.Threads), slices.Clone(cfg.Origins) // the caller's stay as they are
+	if err := origins(&cfg); err != nil {
+		return nil, err
 	}
 	threads := make([]*thread, len(cfg.Threads))
 	first := 0
 	for i := range threads {
 		t, err := newThread(&cfg, i, first, sh)
-		first += ConnectionsFor(i, len(cfg.Threads), cfg.Connections)
+		first += len(cfg.Threads[i].Conns)
 		if err != nil {
 			for _, t := range threads[:i] {
 				t.close()

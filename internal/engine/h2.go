@@ -16,8 +16,7 @@ import (
 // timeout and (in rate mode) schedule — as a connection does under HTTP/1.1.
 type HTTP2 struct {
 	Streams   int    // slots per connection (--streams); the server's MAX_CONCURRENT_STREAMS caps it
-	Scheme    string // :scheme
-	Authority string // :authority when a request has no Host
+	Authority string // :authority when a request has no Host (:scheme is the origin's)
 }
 
 // Slot states.
@@ -166,7 +165,7 @@ func (t *thread) h2Proceed(c *conn, i int) {
 func (t *thread) h2Request(c *conn, i int) {
 	s := &c.slots[i]
 	s.state = slIdle
-	payload := t.spec.Request
+	var req *h2.Request
 	if sc := t.spec.Script; sc != nil && sc.HasRequest() {
 		p, heads, err := sc.Request()
 		if err != nil {
@@ -178,12 +177,15 @@ func (t *thread) h2Request(c *conn, i int) {
 				" pipelined requests; HTTP/2 sends one request per stream (see --streams)"))
 			return
 		}
-		payload = p
-	}
-	req, err := t.h2Prepared(payload)
-	if err != nil {
-		t.failScript(errors.New("volley: --http2: " + err.Error()))
-		return
+		if req, err = t.h2Prepared(p, c.org); err != nil {
+			t.failScript(errors.New("volley: --http2: " + err.Error()))
+			return
+		}
+	} else {
+		req = &c.h2reqs[c.rr]
+		if c.rr++; c.rr == len(c.h2reqs) {
+			c.rr = 0
+		}
 	}
 	if t.claim(1) == 0 {
 		if c.active == 0 {
@@ -199,12 +201,11 @@ func (t *thread) h2Request(c *conn, i int) {
 	t.h2Send(c, i)
 }
 
-// h2Prepared turns a request payload into frames' content, once per distinct payload: a
-// static request, or a script's that repeats, costs nothing per request.
-func (t *thread) h2Prepared(payload []byte) (*h2.Request, error) {
+// h2Prepared turns a script's request into frames' content, once per distinct payload: a
+// script whose request repeats costs nothing per request.
+func (t *thread) h2Prepared(payload []byte, o *Origin) (*h2.Request, error) {
 	if t.h2src == nil || !bytes.Equal(payload, t.h2src) {
-		h := t.cfg.HTTP2
-		r, err := h2.Prepare(payload, h.Scheme, h.Authority)
+		r, err := h2.Prepare(payload, scheme(o), t.cfg.HTTP2.Authority)
 		if err != nil {
 			return nil, err
 		}
@@ -380,8 +381,15 @@ func (t *thread) h2Reset(c *conn) {
 // initH2 gives connection c, the thread's connection number local (counted from the run's
 // first connection), its frame layer and slots. Rate mode spreads the schedule over every slot
 // of every connection: slot s of connection g has global number g + s·C.
-func (t *thread) initH2(c *conn, local int) {
+func (t *thread) initH2(c *conn, local int) error {
 	cfg := t.cfg
+	if len(c.org.Payloads) > 0 {
+		reqs, err := t.h2Origin(c.oi)
+		if err != nil {
+			return err
+		}
+		c.h2reqs = reqs
+	}
 	c.mux = new(h2.Conn)
 	c.mux.Init(h2.Config{Streams: cfg.HTTP2.Streams, Limits: cfg.Limits,
 		Capture: t.spec.Script != nil && t.spec.Script.HasResponse()})
@@ -395,4 +403,36 @@ func (t *thread) initH2(c *conn, local int) {
 			c.slots[s].sched = newSchedule(cfg.ShardFirst+local+s*total, total*len(c.slots), cfg.Rate)
 		}
 	}
+	return nil
+}
+
+// h2Origin turns origin oi's payloads into HTTP/2 requests, once per thread and origin.
+func (t *thread) h2Origin(oi int) ([]h2.Request, error) {
+	if reqs, ok := t.h2origins[oi]; ok {
+		return reqs, nil
+	}
+	o := &t.cfg.Origins[oi]
+	reqs := make([]h2.Request, len(o.Payloads))
+	for i, p := range o.Payloads {
+		if len(p.Heads) != 1 {
+			return nil, errors.New("--http2: a payload of " + strconv.Itoa(len(p.Heads)) +
+				" pipelined requests; HTTP/2 sends one request per stream (see --streams)")
+		}
+		var err error
+		if reqs[i], err = h2.Prepare(p.Data, scheme(o), t.cfg.HTTP2.Authority); err != nil {
+			return nil, errors.New("--http2: " + err.Error())
+		}
+	}
+	if t.h2origins == nil {
+		t.h2origins = map[int][]h2.Request{}
+	}
+	t.h2origins[oi] = reqs
+	return reqs, nil
+}
+
+func scheme(o *Origin) string {
+	if o.TLS != nil {
+		return "https"
+	}
+	return "http"
 }

@@ -4,19 +4,22 @@ package engine
 
 import (
 	"errors"
-	"net/netip"
 
 	"golang.org/x/sys/unix"
 )
 
-// dial starts a non-blocking connect. It returns the descriptor and whether the connection is
-// already established (possible on loopback).
-func dial(addr netip.AddrPort) (fd int, connected bool, err error) {
+// dial starts a non-blocking connect to the endpoint's socket. It returns the descriptor and
+// whether the connection is already established (possible on loopback).
+func dial(ep *Endpoint) (fd int, connected bool, err error) {
 	var sa unix.Sockaddr
 	domain := unix.AF_INET
-	if addr.Addr().Is4() || addr.Addr().Is4In6() {
+	addr := ep.Addr
+	switch {
+	case ep.Unix != "":
+		domain, sa = unix.AF_UNIX, &unix.SockaddrUnix{Name: ep.Unix}
+	case addr.Addr().Is4() || addr.Addr().Is4In6():
 		sa = &unix.SockaddrInet4{Port: int(addr.Port()), Addr: addr.Addr().Unmap().As4()}
-	} else {
+	default:
 		domain = unix.AF_INET6
 		sa6 := &unix.SockaddrInet6{Port: int(addr.Port()), Addr: addr.Addr().As16()}
 		if z := addr.Addr().Zone(); z != "" {
@@ -30,8 +33,10 @@ func dial(addr netip.AddrPort) (fd int, connected bool, err error) {
 	if err != nil {
 		return -1, false, err
 	}
-	// Requests are written whole; Nagle would only delay them.
-	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if domain != unix.AF_UNIX {
+		// Requests are written whole; Nagle would only delay them.
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	}
 	err = unix.Connect(fd, sa)
 	switch {
 	case err == nil:

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -59,9 +58,11 @@ type thread struct {
 	pubRequests, pubErrors uint64 // what publish last added to Config.Live
 	progressMark           uint64 // responses at the last stall check (watchProgress)
 
-	// HTTP/2: the last request payload prepared for the frame layer, and what it became.
-	h2src []byte
-	h2req h2.Request
+	// HTTP/2: the origins' payloads as HTTP/2 requests, and the last payload of a script's
+	// request() prepared for the frame layer, and what it became.
+	h2origins map[int][]h2.Request
+	h2src     []byte
+	h2req     h2.Request
 
 	// TLS handshakes run on helper goroutines and report here (see tls.go).
 	wakeup   waker // r < 0: none (plain HTTP) or closed
@@ -85,11 +86,20 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 	if cfg.Rate > 0 {
 		t.rec.Uncorrected = stats.NewHistogram()
 	}
-	n := ConnectionsFor(i, len(cfg.Threads), cfg.Connections)
+	n := len(t.spec.Conns)
 	t.conns = make([]conn, n)
+	if cfg.PerOrigin {
+		t.rec.Origins = stats.NewOriginCounts(len(cfg.Origins))
+	}
 	for j := range t.conns {
 		t.conns[j].fd = -1
 		t.conns[j].idx = int32(j)
+		c := &t.conns[j]
+		c.oi = t.spec.Conns[j]
+		c.org = &cfg.Origins[c.oi]
+		if k := len(c.org.Payloads); k > 0 {
+			c.rr = (first + j) % k // connections start at different payloads
+		}
 		t.conns[j].parser.Init(cfg.Limits)
 		if cfg.Rate > 0 {
 			total := cfg.Connections
@@ -102,15 +112,9 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 			t.conns[j].parser.SetCapture(true)
 		}
 		if cfg.HTTP2 != nil {
-			t.initH2(&t.conns[j], first+j)
-		}
-	}
-	if cfg.HTTP2 != nil && (t.spec.Script == nil || !t.spec.Script.HasRequest()) {
-		if len(t.spec.Heads) != 1 {
-			return nil, errors.New("--http2: a payload of pipelined requests; HTTP/2 sends one request per stream (see --streams)")
-		}
-		if _, err := t.h2Prepared(t.spec.Request); err != nil {
-			return nil, fmt.Errorf("--http2: %w", err)
+			if err := t.initH2(c, first+j); err != nil {
+				return nil, err
+			}
 		}
 	}
 	t.buf = make([]byte, readBufferSize)
@@ -125,7 +129,7 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 		t.poll.close()
 		return nil, fmt.Errorf("registering the stop signal: %w", err)
 	}
-	if cfg.TLS != nil {
+	if usesTLS(cfg) {
 		var err error
 		if t.wakeup, err = newWaker(); err != nil {
 			t.wakeup = waker{-1, -1}
@@ -225,6 +229,7 @@ func (t *thread) run(start, deadline time.Time) {
 		}
 		t.tick(now)
 	}
+	t.rec.Finish(time.Duration(t.now()))
 	for i := range t.conns {
 		if c := &t.conns[i]; c.busy {
 			t.rec.InFlight += uint64(len(c.heads) - c.next) //nolint:gosec // G115: a busy connection has c.next < len(c.heads)
@@ -258,6 +263,10 @@ func (t *thread) sweep(now int64) {
 		case stConnecting:
 			if now-c.opened > t.timeout {
 				t.fail(c, stats.KindConnect, "connect timed out")
+			}
+		case stProxy:
+			if now-c.opened > t.timeout {
+				t.fail(c, stats.KindConnect, "proxy: no answer to CONNECT in time")
 			}
 		case stReady:
 			if c.mux != nil {

@@ -14,10 +14,10 @@ import (
 	"volley/internal/stats"
 )
 
-// TLS stays in the event loop (DESIGN decision 3): crypto/tls runs over tlsPipe, an in-memory
-// net.Conn. The loop moves ciphertext between the socket and the pipe. Only the handshake runs on
-// a helper goroutine, over a duplicate of the socket managed by Go's own poller; the loop keeps
-// off the socket meanwhile and takes it back when the helper reports.
+// TLS stays in the event loop (docs/architecture.md, decision 3): crypto/tls runs over tlsPipe,
+// an in-memory net.Conn. The loop moves ciphertext between the socket and the pipe. Only the
+// handshake runs on a helper goroutine, over a duplicate of the socket managed by Go's own
+// poller; the loop keeps off the socket meanwhile and takes it back when the helper reports.
 
 // errWouldBlock tells crypto/tls that no more ciphertext is buffered. It is a temporary
 // net.Error, which crypto/tls does not record as a fatal connection error, so Read can be
@@ -108,7 +108,7 @@ func (t *thread) startHandshake(c *conn) {
 	}
 	tc := &tlsConn{}
 	tc.pipe.hs = hs
-	tc.conn = tls.Client(&tc.pipe, t.cfg.TLS)
+	tc.conn = tls.Client(&tc.pipe, c.org.TLS)
 	c.tls = tc
 	c.state = stHandshake
 	idx, gen := c.idx, c.gen
@@ -167,12 +167,11 @@ func (t *thread) drainHandshakes() {
 			t.fail(c, stats.KindConnect, "registering the socket: "+err.Error())
 			continue
 		}
-		if c.mux != nil {
-			t.h2Start(c)
-			continue
+		t.rec.Handshakes++
+		if c.tls.conn.ConnectionState().DidResume {
+			t.rec.Resumed++
 		}
-		c.state = stReady
-		t.proceed(c)
+		t.opened(c)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // AppendRequest appends a request built like wrk.format(method, path, headers, body):
@@ -15,7 +16,11 @@ func AppendRequest(dst []byte, method, path string, headers []Field, body []byte
 	if !ValidToken(method) {
 		return dst, newErr(ErrSyntax, "invalid method "+quote(method))
 	}
-	if e := targetProblem(path); e != "" {
+	e := targetProblem(path)
+	if method == "CONNECT" {
+		e = authorityProblem(path)
+	}
+	if e != "" {
 		return dst, newErr(ErrSyntax, "invalid path "+quote(path)+": "+e)
 	}
 	size := len(method) + len(path) + len("  HTTP/1.1\r\n\r\n")
@@ -85,6 +90,26 @@ func targetProblem[T ~string | ~[]byte](t T) string {
 	return `must start with "/" or be an absolute URL`
 }
 
+// authorityProblem says what is wrong with a CONNECT request's authority-form target
+// ("host:port", IPv6 in brackets), or "".
+func authorityProblem(t string) string {
+	i := strings.LastIndexByte(t, ':')
+	if i <= 0 || i == len(t)-1 {
+		return `must be "host:port"`
+	}
+	for j := 0; j < len(t); j++ {
+		if class[t[j]]&cTarget == 0 || t[j] == '/' || t[j] == '?' || t[j] == '#' || t[j] == '@' {
+			return "contains " + byteName(t[j])
+		}
+	}
+	for j := i + 1; j < len(t); j++ {
+		if !isDigit(t[j]) {
+			return "port is not a number"
+		}
+	}
+	return ""
+}
+
 // ScanRequests validates a payload of one or more pipelined requests and appends, for each request
 // in order, whether it is a HEAD request to heads, which it returns. The payload must hold whole
 // requests only, each with unambiguous framing. It does not allocate when heads has capacity.
@@ -108,7 +133,9 @@ func ScanRequests(payload []byte, heads []bool) ([]bool, error) {
 }
 
 // PrefixLen returns the length of the first n requests of a payload that ScanRequests accepted:
-// where a pipelined batch is cut to send only those.
+// where a pipelined batch is cut to send only those, or where the requests left to send again
+// begin when a connection closes part way through a batch. It scans the requests again rather
+// than keep their offsets: both happen rarely, and never on the path of an answered request.
 func PrefixLen(payload []byte, n int) int {
 	end := 0
 	for range n {

@@ -181,6 +181,9 @@ func (p *Policy) Lookup(ctx context.Context, host string, port uint16) ([]netip.
 		}
 		p.remember(name, addrs)
 	default:
+		if err := target.CheckHost(name); err != nil {
+			return nil, fmt.Errorf("%s is not a host name: %w", target.Quote(host), err)
+		}
 		return nil, p.deny(target.Quote(host), name)
 	}
 	out := make([]netip.AddrPort, len(addrs))

@@ -92,6 +92,9 @@ func summaryRows(d *Document) [][2]string {
 	if !r.Start.IsZero() {
 		rows[0][1] = r.Start.UTC().Format("2006-01-02 15:04:05 MST")
 	}
+	if len(c.Others) > 0 {
+		rows = append(rows, [2]string{"Load also went to (--allow-net)", othersText(c.Others, c.Threads)})
+	}
 	if c.Rate > 0 {
 		rows = append(rows, [2]string{"Target rate", FormatMetric(c.Rate) + " req/s"})
 	}

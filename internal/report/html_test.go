@@ -27,6 +27,7 @@ func htmlDocument() *Document {
 		d.Result.Uncorrected.Record(100 + v*v%3000)
 	}
 	d.Config.Rate = 500
+	d.Config.Others = []OtherAddress{{Address: "127.0.0.2:9999", Threads: 1}}
 	return d
 }
 
@@ -50,6 +51,7 @@ func TestHTMLStructure(t *testing.T) {
 		">corrected<", ">uncorrected<", ">p50<", ">p99<",
 		"<th>Requests</th><td>1065</td>", "<th>Target rate</th><td>500.00 req/s</td>",
 		"&lt;script&gt;alert(1)&lt;/script&gt;", `\u202e`,
+		"<th>Load also went to (--allow-net)</th><td>127.0.0.2:9999 (1 of 2 threads)</td>",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

@@ -85,6 +85,25 @@ type (
 		LatencyUncorrected *jsonHistogram    `json:"latency_uncorrected"`
 		ThreadRate         *jsonHistogram    `json:"thread_rate"`
 		Series             jsonSeries        `json:"series"`
+		Connections        jsonConnections   `json:"connections"`
+		Origins            []jsonOrigin      `json:"origins"`
+	}
+	jsonConnections struct {
+		Opened        uint64 `json:"opened"`
+		TLSHandshakes uint64 `json:"tls_handshakes"`
+		TLSResumed    uint64 `json:"tls_resumed"`
+	}
+	jsonOrigin struct {
+		Origin       string  `json:"origin"`
+		Requests     uint64  `json:"requests"`
+		Errors       uint64  `json:"errors"`
+		Non2xx       uint64  `json:"non2xx"`
+		Connections  uint64  `json:"connections"`
+		LatencyP50Us *int64  `json:"latency_p50_us"`
+		LatencyP90Us *int64  `json:"latency_p90_us"`
+		LatencyP99Us *int64  `json:"latency_p99_us"`
+		LatencyMaxUs *int64  `json:"latency_max_us"`
+		LatencyHDR   *string `json:"latency_hdr"`
 	}
 	jsonConfig struct {
 		URL         string         `json:"url"`
@@ -192,6 +211,10 @@ func WriteJSON(w io.Writer, d *Document) error {
 	if doc.Series, err = encodeSeries(&r.Series); err != nil {
 		return err
 	}
+	doc.Connections = jsonConnections{Opened: r.Connections, TLSHandshakes: r.Handshakes, TLSResumed: r.Resumed}
+	if doc.Origins, err = encodeOrigins(r.Origins); err != nil {
+		return err
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(&doc)
@@ -238,6 +261,49 @@ func encodeSeries(s *stats.Series) (jsonSeries, error) {
 		js.Points[i] = jp
 	}
 	return js, nil
+}
+
+// encodeOrigins gives each origin's counts and latency percentiles, with its latency histogram
+// encoded so that merges keep it; [] with a single origin.
+func encodeOrigins(os []stats.OriginCounts) ([]jsonOrigin, error) {
+	out := []jsonOrigin{}
+	for _, o := range os {
+		jo := jsonOrigin{Origin: o.Name, Requests: o.Requests, Errors: o.Errors, Non2xx: o.Non2xx, Connections: o.Connections}
+		if o.Latency != nil && o.Latency.TotalCount() > 0 {
+			enc, err := o.Latency.Encode()
+			if err != nil {
+				return nil, fmt.Errorf("encoding a histogram: %w", err)
+			}
+			p50, p90, p99, top, hdr := o.Latency.ValueAtPercentile(50), o.Latency.ValueAtPercentile(90),
+				o.Latency.ValueAtPercentile(99), o.Latency.Max(), string(enc)
+			jo.LatencyP50Us, jo.LatencyP90Us, jo.LatencyP99Us, jo.LatencyMaxUs, jo.LatencyHDR = &p50, &p90, &p99, &top, &hdr
+		}
+		out = append(out, jo)
+	}
+	return out, nil
+}
+
+// maxOrigins bounds the origins a result may hold (app allows 100).
+const maxOrigins = 1000
+
+func decodeOrigins(js []jsonOrigin) ([]stats.OriginCounts, error) {
+	if len(js) > maxOrigins {
+		return nil, fmt.Errorf("origins: %d, at most %d", len(js), maxOrigins)
+	}
+	var out []stats.OriginCounts
+	for i, jo := range js {
+		o := stats.OriginCounts{Name: jo.Origin, Requests: jo.Requests, Errors: jo.Errors, Non2xx: jo.Non2xx,
+			Connections: jo.Connections, Latency: stats.NewSeriesHistogram()}
+		if jo.LatencyHDR != nil {
+			h, err := hdrhistogram.DecodePacked([]byte(*jo.LatencyHDR))
+			if err != nil || !stats.ValidSeriesHistogram(h) {
+				return nil, fmt.Errorf("origins[%d].latency_hdr: not an HdrHistogram V2 encoding of a 1 µs – 1 h histogram with %d significant digits", i, stats.SeriesSignificantFigures)
+			}
+			o.Latency = h
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // MaxJSONBytes bounds a JSON result that ReadJSON accepts.
@@ -329,6 +395,10 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 		return nil, fmt.Errorf("latency: %d values for %d requests", r.Latency.Count(), r.Requests)
 	}
 	if r.Series, err = decodeSeries(&doc.Series); err != nil {
+		return nil, err
+	}
+	r.Connections, r.Handshakes, r.Resumed = doc.Connections.Opened, doc.Connections.TLSHandshakes, doc.Connections.TLSResumed
+	if r.Origins, err = decodeOrigins(doc.Origins); err != nil {
 		return nil, err
 	}
 	return &Document{

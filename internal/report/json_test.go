@@ -126,6 +126,23 @@ type (
 			IntervalS int64         `json:"interval_s"`
 			Points    []schemaPoint `json:"points"`
 		} `json:"series"`
+		Connections struct {
+			Opened        uint64 `json:"opened"`
+			TLSHandshakes uint64 `json:"tls_handshakes"`
+			TLSResumed    uint64 `json:"tls_resumed"`
+		} `json:"connections"`
+		Origins []struct {
+			Origin       string  `json:"origin"`
+			Requests     uint64  `json:"requests"`
+			Errors       uint64  `json:"errors"`
+			Non2xx       uint64  `json:"non2xx"`
+			Connections  uint64  `json:"connections"`
+			LatencyP50Us *int64  `json:"latency_p50_us"`
+			LatencyP90Us *int64  `json:"latency_p90_us"`
+			LatencyP99Us *int64  `json:"latency_p99_us"`
+			LatencyMaxUs *int64  `json:"latency_max_us"`
+			LatencyHDR   *string `json:"latency_hdr"`
+		} `json:"origins"`
 	}
 	schemaConfig struct {
 		URL         string   `json:"url"`
@@ -176,7 +193,7 @@ type (
 
 // required lists, per object, the keys every document has (values may be null).
 var required = map[string][]string{
-	"":          {"schema", "schema_version", "volley_version", "config", "start", "elapsed_us", "requests", "in_flight", "bytes", "requests_per_sec", "bytes_per_sec", "errors", "status_codes", "latency", "latency_uncorrected", "thread_rate", "series"},
+	"":          {"schema", "schema_version", "volley_version", "config", "start", "elapsed_us", "requests", "in_flight", "bytes", "requests_per_sec", "bytes_per_sec", "errors", "status_codes", "latency", "latency_uncorrected", "thread_rate", "series", "connections", "origins"},
 	"config":    {"url", "threads", "connections", "duration_s", "request_limit", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us", "other_addresses", "protocol", "streams"},
 	"errors":    {"connect", "read", "write", "timeout", "protocol", "non2xx", "reasons"},
 	"latency":   {"unit", "count", "min", "max", "mean", "stdev", "percentiles", "sum", "sumsq", "hdr"},
@@ -348,5 +365,46 @@ func TestJSONReasonsStayBounded(t *testing.T) {
 	keys := sortedKeys(back.Result.Errors.Reasons)
 	if !slices.IsSorted(keys) {
 		t.Fatal("sortedKeys")
+	}
+}
+
+// Connection counts and per-origin results survive a round trip and add up in a merge.
+func TestJSONOriginsAndConnections(t *testing.T) {
+	d := testDocument()
+	r := d.Result
+	r.Connections, r.Handshakes, r.Resumed = 12, 12, 9
+	r.Origins = stats.NewOriginCounts(2)
+	r.Origins[0].Name, r.Origins[1].Name = "http://a:80", "https://b:443"
+	for i := range 100 {
+		r.Origins[i%2].Response(200+204*(i%3/2), int64(100+i))
+	}
+	r.Origins[1].Errors = 3
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back.Result.Merge(back.Result) // as volley merge of two copies
+	g := back.Result
+	if g.Connections != 24 || g.Handshakes != 24 || g.Resumed != 18 || len(g.Origins) != 2 {
+		t.Fatalf("connections %d/%d/%d, origins %d", g.Connections, g.Handshakes, g.Resumed, len(g.Origins))
+	}
+	for i, o := range g.Origins {
+		w := r.Origins[i]
+		if o.Name != w.Name || o.Requests != 2*w.Requests || o.Non2xx != 2*w.Non2xx || o.Errors != 2*w.Errors ||
+			o.Latency.TotalCount() != 2*w.Latency.TotalCount() || o.Latency.Max() != w.Latency.Max() {
+			t.Errorf("origin %d: %+v, want twice %+v", i, o, w)
+		}
+	}
+	// The text report says both after wrk's lines (more connections opened than -c keeps).
+	var text bytes.Buffer
+	if err := WriteText(&text, d.Run(false), r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "Transfer/sec:") || !strings.Contains(text.String(), "  Connections: 12 opened, 12 TLS handshakes (9 resumed)\n  Origins:\n    http://a:80   ") {
+		t.Errorf("report:\n%s", text.String())
 	}
 }

@@ -133,6 +133,7 @@ func WriteText(w io.Writer, run Run, r *stats.Result) error {
 	fmt.Fprintf(&b, "Requests/sec: %9s\n", reqPerSec.Text('f', 2))
 	fmt.Fprintf(&b, "Transfer/sec: %10sB\n", binaryU.format(bytesPerSec, 2))
 	writeOthers(&b, run)
+	writeSetupLines(&b, run, r)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -210,15 +211,16 @@ func writeReasons(b *strings.Builder, e *stats.Errors) {
 // writeOthers says where the load went besides the target, when a script sent threads
 // elsewhere: "Load also went to 127.0.0.2:9999 (1 of 2 threads), granted by --allow-net".
 func writeOthers(b *strings.Builder, run Run) {
-	if len(run.Others) == 0 {
-		return
+	if len(run.Others) > 0 {
+		b.WriteString("Load also went to " + othersText(run.Others, run.Threads) + ", granted by --allow-net\n")
 	}
-	b.WriteString("Load also went to ")
-	for i, o := range run.Others {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(b, "%s (%d of %d threads)", Escape(o.Address), o.Threads, run.Threads)
+}
+
+// othersText lists other addresses with their threads, escaped: "127.0.0.2:9999 (1 of 2 threads)".
+func othersText(others []OtherAddress, threads int) string {
+	parts := make([]string, len(others))
+	for i, o := range others {
+		parts[i] = fmt.Sprintf("%s (%d of %d threads)", Escape(o.Address), o.Threads, threads)
 	}
-	b.WriteString(", granted by --allow-net\n")
+	return strings.Join(parts, ", ")
 }

@@ -8,14 +8,41 @@ import (
 
 func (s *state) openBase(G *lua.LTable) {
 	s.set(G, map[string]lua.LGFunction{
-		"getmetatable": baseGetmetatable,
-		"print":        s.basePrint,
-		"setmetatable": baseSetmetatable,
-		"tonumber":     baseTonumber,
-		"tostring":     s.baseTostring,
-		"unpack":       baseUnpack,
+		"getmetatable":   baseGetmetatable,
+		"print":          s.basePrint,
+		"setmetatable":   baseSetmetatable,
+		"tonumber":       baseTonumber,
+		"tostring":       s.baseTostring,
+		"unpack":         baseUnpack,
+		"collectgarbage": s.baseCollectgarbage,
 	})
 	s.concatFn = s.L.NewFunction(s.concat)
+}
+
+// collectgarbage answers "count" with the state's size at its last measurement, in KiB (the
+// figure the memory quota uses); the collector itself belongs to volley, so every other
+// option does nothing and returns 0.
+func (s *state) baseCollectgarbage(L *lua.LState) int {
+	if optString(L, 1, "collectgarbage", "collect") == "count" {
+		L.Push(lua.LNumber(float64(s.g.size.Load()) / 1024))
+		return 1
+	}
+	L.Push(lua.LNumber(0))
+	return 1
+}
+
+// debugTraceback is debug.traceback without the stack walk: it returns the message, so that
+// the common xpcall(f, debug.traceback) keeps working.
+func (s *state) debugTraceback(G *lua.LTable) {
+	debug, _ := G.RawGetString("debug").(*lua.LTable)
+	debug.RawSetString("traceback", s.L.NewFunction(func(L *lua.LState) int {
+		v := L.Get(1)
+		if _, ok := v.(*lua.LState); ok {
+			v = L.Get(2)
+		}
+		L.Push(v)
+		return 1
+	}))
 }
 
 // getmetatable honours __metatable, so a locked metatable (strings, wrk's

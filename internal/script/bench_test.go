@@ -78,3 +78,32 @@ func BenchmarkDelay(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResponseLog: response() appending one line per response to a file under
+// --allow-write, the response-log habit: the cost of the write path per call.
+func BenchmarkResponseLog(b *testing.B) {
+	dir := b.TempDir()
+	m, _ := mustLoad(b, `local log = assert(io.open("`+dir+`/responses.log", "a"))
+		function response(status, headers, body) log:write(status, " ", #body, "\n") end`,
+		func(o *Options) { o.AllowWrite = []string{dir} })
+	th := thread(b, m)
+	body := []byte("hello, world")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := th.Response(200, nil, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNewThread: creating a thread's state (libraries, sandbox, the script's top level),
+// which every thread pays once.
+func BenchmarkNewThread(b *testing.B) {
+	m, _ := mustLoad(b, `local n = 0 function request() n = n + 1 return wrk.format() end`)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := m.NewThread(i, testAddr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,33 +1,47 @@
 package script
 
 import (
+	"bytes"
+	"crypto/rand"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"volley/internal/report"
 )
 
-// maxFileSize caps one file read by io.open or io.lines; the contents are
-// held in memory and count toward the memory quota.
-const maxFileSize = 64 << 20
-
-// The io table offers buffered writes to volley's standard output and, with
-// --allow-read, whole-file reads of regular files under the allowed roots.
-// Nothing can be written to a file, and standard input is not reachable.
+// The io table: writes to volley's standard output (buffered) and standard error; with
+// --allow-read, files read whole at open; with --allow-write, files under the granted
+// directories created, written and read back; /dev/urandom and /dev/random as random bytes.
+// Standard input is not reachable.
 func (s *state) openIO(G *lua.LTable) {
 	L := s.L
 	lib := L.NewTable()
 	s.set(lib, map[string]lua.LGFunction{
-		"write": func(L *lua.LState) int { return s.write(L, 1, "write") },
-		"open":  s.ioOpen,
-		"lines": s.ioLines,
-		"close": s.ioClose,
-		"type":  ioType,
+		"write":  func(L *lua.LState) int { return s.write(L, s.output, 1, "write") },
+		"open":   s.ioOpen,
+		"lines":  s.ioLines,
+		"close":  s.ioClose,
+		"type":   ioType,
+		"output": func(L *lua.LState) int { return s.ioDefault(L, &s.output, "output", "w") },
+		"input":  func(L *lua.LState) int { return s.ioDefault(L, &s.input, "input", "r") },
+		"read": func(L *lua.LState) int {
+			if s.input == s.stdin {
+				L.RaiseError("%s", sandboxMessage("io.read", "standard input is not readable; read a file with io.open and --allow-read"))
+			}
+			L.Insert(s.input, 1)
+			return s.fileRead(L)
+		},
+		"flush": func(L *lua.LState) int {
+			L.SetTop(0)
+			L.Push(s.output)
+			return s.fileFlush(L)
+		},
 	})
 	s.fileMeta = lockedMetatable(L)
 	methods := L.NewTable()
@@ -37,60 +51,206 @@ func (s *state) openIO(G *lua.LTable) {
 		"close": s.fileClose,
 		"seek":  s.fileSeek,
 		"write": func(L *lua.LState) int {
-			if _, ok := checkFile(L, "write"); !ok {
-				L.RaiseError("file is not writable: scripts can only write to standard output")
-			}
-			return s.write(L, 2, "write")
+			s.checkFile(L, "write")
+			return s.write(L, L.Get(1).(*lua.LUserData), 2, "write") //nolint:forcetypeassert // checkFile checked it
 		},
-		"flush": func(L *lua.LState) int { L.Push(L.Get(1)); return 1 },
+		"flush":   s.fileFlush,
+		"setvbuf": func(L *lua.LState) int { s.checkFile(L, "setvbuf"); L.Push(lua.LTrue); return 1 },
 	})
 	s.fileMeta.RawSetString("__index", methods)
 	s.fileMeta.RawSetString("__tostring", L.NewFunction(fileTostring))
-	s.stdout = L.NewUserData()
-	s.stdout.Value = &luaFile{name: "stdout", stdout: true}
-	s.stdout.Metatable = s.fileMeta
-	lib.RawSetString("stdout", s.stdout)
+	std := func(name string, kind fileKind) *lua.LUserData {
+		ud := L.NewUserData()
+		ud.Value = &luaFile{name: name, kind: kind}
+		ud.Metatable = s.fileMeta
+		lib.RawSetString(name, ud)
+		return ud
+	}
+	s.stdout, s.stdin = std("stdout", kindStdout), std("stdin", kindStdin)
+	std("stderr", kindStderr)
+	s.output, s.input = s.stdout, s.stdin
+	s.deny(lib, "io")
 	G.RawSetString("io", lib)
 }
 
-// luaFile is an open file: its whole contents, read at open time.
+type fileKind uint8
+
+const (
+	kindData   fileKind = iota // a file read whole when it was opened
+	kindWrite                  // a file under an --allow-write directory
+	kindRandom                 // /dev/urandom or /dev/random, served by crypto/rand
+	kindStdout
+	kindStderr
+	kindStdin
+)
+
+// luaFile is an open file as a script sees it.
 type luaFile struct {
 	name   string
-	data   string
-	pos    int
+	kind   fileKind
 	closed bool
-	stdout bool
+	data   string // the contents read (kindData, and kindWrite in an update mode)
+	pos    int    // read position in data
+
+	f        *os.File // kindWrite
+	buf      []byte   // kindWrite: written, not yet passed to the kernel
+	readable bool     // kindWrite: opened in an update mode ("r+", "w+", "a+")
+	stale    bool     // kindWrite: written since data was read
+	err      error    // kindWrite: the first failed write, returned from then on
 }
 
-func (f *luaFile) size() int64 { return int64(len(f.data)) }
+func (f *luaFile) size() int64 { return int64(len(f.data) + cap(f.buf)) }
 
-func (s *state) write(L *lua.LState, first int, fname string) int {
-	for i := first; i <= L.GetTop(); i++ {
-		switch v := L.Get(i).(type) {
-		case lua.LString:
-			s.out = append(s.out, v...)
-		case lua.LNumber:
-			s.out = appendNumber(s.out, float64(v))
-		default:
-			typeError(L, i, fname, "string")
-		}
-		s.flushIfLarge()
+// sandboxMessage is how every capability the sandbox leaves out is named.
+func sandboxMessage(name, hint string) string {
+	msg := name + " is not available in volley's sandbox"
+	if hint != "" {
+		msg += " (" + hint + ")"
 	}
-	L.Push(s.stdout)
-	return 1
+	return msg
 }
 
-func checkFile(L *lua.LState, fname string) (*luaFile, bool) {
+// checkFile returns the file argument 1, raising Lua's errors for anything else or a closed file.
+func (s *state) checkFile(L *lua.LState, fname string) *luaFile {
 	if ud, ok := L.Get(1).(*lua.LUserData); ok {
 		if f, ok := ud.Value.(*luaFile); ok {
 			if f.closed {
 				L.RaiseError("attempt to use a closed file")
 			}
-			return f, f.stdout
+			return f
 		}
 	}
 	typeError(L, 1, fname, "file")
-	return nil, false
+	return nil
+}
+
+// write writes arguments first.. to the file ud, as file:write and io.write do.
+func (s *state) write(L *lua.LState, ud *lua.LUserData, first int, fname string) int {
+	f, _ := ud.Value.(*luaFile)
+	if f.closed {
+		L.RaiseError("%s: the file is closed", fname)
+	}
+	var err error
+	for i := first; i <= L.GetTop() && err == nil; i++ {
+		v := L.Get(i)
+		if _, ok := v.(lua.LString); !ok {
+			if _, ok := v.(lua.LNumber); !ok {
+				typeError(L, i, fname, "string")
+			}
+		}
+		switch f.kind {
+		case kindStdout:
+			s.out = appendArg(s.out, v)
+			s.flushIfLarge()
+		case kindStderr:
+			s.m.errOut.write([]byte(report.EscapeLines(string(appendArg(nil, v)))))
+		case kindWrite:
+			n := len(f.buf)
+			f.buf = appendArg(f.buf, v)
+			if s.m.written.Add(int64(len(f.buf)-n)) > s.m.maxWrite {
+				f.buf = f.buf[:n]
+				L.RaiseError("%s: the script wrote more than %s to files (the cap of a run)", fname, mib(s.m.maxWrite))
+			}
+			f.stale = true
+			if len(f.buf) >= flushAt {
+				err = f.flush(false)
+			}
+		default:
+			return ioFailure(L, f.name, syscall.EBADF)
+		}
+	}
+	if err != nil {
+		return ioFailure(L, f.name, err)
+	}
+	L.Push(ud)
+	return 1
+}
+
+// appendArg appends a string or number argument of write, as Lua writes it.
+func appendArg(dst []byte, v lua.LValue) []byte {
+	if n, ok := v.(lua.LNumber); ok {
+		return appendNumber(dst, float64(n))
+	}
+	return append(dst, v.(lua.LString)...) //nolint:forcetypeassert // write checked the type
+}
+
+// ioFailure returns Lua's (nil, message) for a failed operation.
+func ioFailure(L *lua.LState, name string, err error) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(ioMessage(name, err)))
+	return 2
+}
+
+// ioMessage is Lua's message for a failed operation on a file: "name: reason".
+func ioMessage(name string, err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return name + ": " + err.Error()
+}
+
+// maxHeldLine bounds what flush keeps back waiting for the end of a line.
+const maxHeldLine = 1 << 20
+
+// flush passes buffered writes to the kernel. Unless all is set, it writes whole lines only:
+// every write is an append (O_APPEND, atomic on a local file system), so lines written by
+// several states to the same file never interleave.
+func (f *luaFile) flush(all bool) error {
+	if f.err != nil {
+		return f.err // what was buffered when the write failed is lost: say so every time
+	}
+	n := len(f.buf)
+	if !all {
+		n = bytes.LastIndexByte(f.buf, '\n') + 1
+		if n == 0 && len(f.buf) >= maxHeldLine {
+			n = len(f.buf)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	_, f.err = f.f.Write(f.buf[:n])
+	f.buf = f.buf[:copy(f.buf, f.buf[n:])]
+	if cap(f.buf) > 4*flushAt && len(f.buf) < flushAt {
+		f.buf = append([]byte(nil), f.buf...)
+	}
+	return f.err
+}
+
+// closeFile flushes and closes a file open for writing.
+func (s *state) closeFile(f *luaFile) error {
+	err := f.flush(true)
+	if cerr := f.f.Close(); err == nil {
+		err = cerr
+	}
+	f.closed, f.data, f.buf, f.f = true, "", nil, nil
+	s.m.openFiles.Add(-1)
+	for i, g := range s.files {
+		if g == f {
+			s.files = append(s.files[:i], s.files[i+1:]...)
+			break
+		}
+	}
+	return err
+}
+
+// flushFiles writes out what this state's open files buffer.
+func (s *state) flushFiles() {
+	for _, f := range s.files {
+		_ = f.flush(true) // an error shows at the script's next write, flush or close
+	}
+}
+
+// closeFiles closes this state's open files at the end of the run.
+// A failure is written to stderr: the script is no longer there to see it.
+func (s *state) closeFiles() {
+	for len(s.files) > 0 {
+		f := s.files[0]
+		if err := s.closeFile(f); err != nil {
+			s.m.errOut.write([]byte(clean("volley: "+s.m.name+": "+ioMessage(f.name, err)) + "\n"))
+		}
+	}
 }
 
 func fileTostring(L *lua.LState) int {
@@ -121,117 +281,118 @@ func ioType(L *lua.LState) int {
 	return 1
 }
 
-// errDenied marks a read refused by policy, as opposed to an I/O error.
-var errDenied = errors.New("denied")
-
-// readFile reads a whole regular file under one of the --allow-read roots.
-// Symlinks are resolved before the check, so none can lead outside a root;
-// devices, FIFOs, sockets and directories are refused without being opened
-// for reading (a FIFO would block), and files past maxFileSize are refused.
-func (m *Main) readFile(path string) (string, error) {
-	if len(m.roots) == 0 {
-		return "", errDenied
+// openMode parses a Lua 5.1 fopen mode: r, w or a, then at most one "+" and one "b".
+func openMode(mode string) (c byte, update, ok bool) {
+	if mode == "" || strings.IndexByte("rwa", mode[0]) < 0 {
+		return 0, false, false
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil || !m.allowed(abs) {
-		return "", errDenied
+	rest := mode[1:]
+	update = strings.Contains(rest, "+")
+	if len(rest) > 2 || strings.Count(rest, "+") > 1 || strings.Count(rest, "b") > 1 || strings.Trim(rest, "+b") != "" {
+		return 0, false, false
 	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return "", err
-	}
-	if !m.allowed(real) {
-		return "", errDenied
-	}
-	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = f.Close() }() // opened read-only: a failed close loses nothing
-	st, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	if !st.Mode().IsRegular() {
-		return "", errors.New("not a regular file")
-	}
-	limit := min(int64(maxFileSize), int64(m.maxString))
-	if st.Size() > limit {
-		return "", errors.New("file is larger than " + mib(limit))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return "", err
-	}
-	if int64(len(data)) > limit {
-		return "", errors.New("file is larger than " + mib(limit))
-	}
-	return string(data), nil
+	return mode[0], update, true
 }
 
-// allowed reports whether path is one of the roots or inside one.
-func (m *Main) allowed(path string) bool {
-	for _, r := range m.roots {
-		if path == r || strings.HasPrefix(path, strings.TrimSuffix(r, string(filepath.Separator))+string(filepath.Separator)) {
-			return true
-		}
+// open opens path in mode for io.open, io.lines, io.input and io.output. A refusal by policy
+// is raised, naming the flag; an I/O error is returned for the caller to report Lua's way.
+func (s *state) open(L *lua.LState, fname, path, mode string) (*lua.LUserData, error) {
+	c, update, ok := openMode(mode)
+	if !ok {
+		argError(L, 2, fname, "invalid mode "+quoteName(mode))
 	}
-	return false
-}
-
-// open reads path for io.open or io.lines; a policy refusal is raised, an
-// I/O error returned for the caller to report Lua's way.
-func (s *state) open(L *lua.LState, fname, path string) (*lua.LUserData, string) {
-	data, err := s.m.readFile(path)
-	if errors.Is(err, errDenied) {
-		L.RaiseError("%s: reading %s needs --allow-read", fname, quoteName(path))
-	}
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+	f := &luaFile{name: path}
+	switch {
+	case c == 'r' && !update && isRandomDevice(path):
+		f.kind = kindRandom
+	case c == 'r' && !update:
+		data, err := s.m.readFile(path, false)
+		if errors.Is(err, errDenied) {
+			L.RaiseError("%s: reading %s needs --allow-read", fname, quoteName(path))
 		}
-		return nil, path + ": " + err.Error()
+		if err != nil {
+			return nil, err
+		}
+		f.data = data
+	default:
+		if s.m.openFiles.Add(1) > maxOpenFiles {
+			s.m.openFiles.Add(-1)
+			return nil, errors.New("too many open files (a run may keep " + strconv.Itoa(maxOpenFiles) + " open for writing)")
+		}
+		file, err := s.m.openWrite(path, c == 'w', c != 'r', update)
+		if err != nil {
+			s.m.openFiles.Add(-1)
+			if errors.Is(err, errDenied) {
+				L.RaiseError("%s: writing %s needs --allow-write with a directory that holds it", fname, quoteName(path))
+			}
+			return nil, err
+		}
+		f.kind, f.f, f.readable, f.stale = kindWrite, file, update, true
+		s.files = append(s.files, f)
 	}
 	ud := L.NewUserData()
-	ud.Value = &luaFile{name: path, data: data}
+	ud.Value = f
 	ud.Metatable = s.fileMeta
-	return ud, ""
+	return ud, nil
 }
 
 func (s *state) ioOpen(L *lua.LState) int {
 	path := checkString(L, 1, "open")
-	switch mode := optString(L, 2, "open", "r"); mode {
-	case "r", "rb":
-	default:
-		L.RaiseError("io.open: mode %s is not allowed: scripts can only read files", quoteName(mode))
-	}
-	ud, msg := s.open(L, "io.open", path)
-	if ud == nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(msg))
-		return 2
+	ud, err := s.open(L, "io.open", path, optString(L, 2, "open", "r"))
+	if err != nil {
+		return ioFailure(L, path, err)
 	}
 	L.Push(ud)
 	return 1
 }
 
+// ioDefault is io.output and io.input: with a file or a path, make it the default; return the
+// default.
+func (s *state) ioDefault(L *lua.LState, def **lua.LUserData, fname, mode string) int {
+	switch v := L.Get(1).(type) {
+	case *lua.LNilType:
+	case lua.LString, lua.LNumber:
+		ud, err := s.open(L, "io."+fname, checkString(L, 1, fname), mode)
+		if err != nil {
+			L.RaiseError("%s", ioMessage(checkString(L, 1, fname), err))
+		}
+		*def = ud
+	default:
+		s.checkFile(L, fname)
+		*def = v.(*lua.LUserData) //nolint:forcetypeassert // checkFile checked it
+	}
+	L.Push(*def)
+	return 1
+}
+
 func (s *state) ioLines(L *lua.LState) int {
+	var f *luaFile
+	closeAtEnd := false
 	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
-		L.RaiseError("io.lines: reading standard input is not allowed")
+		if s.input == s.stdin {
+			L.RaiseError("%s", sandboxMessage("io.lines()", "standard input is not readable; give io.lines a file name and --allow-read"))
+		}
+		f = s.input.Value.(*luaFile) //nolint:forcetypeassert // only files are kept as the default input
+	} else {
+		path := checkString(L, 1, "lines")
+		ud, err := s.open(L, "io.lines", path, "r")
+		if err != nil {
+			L.RaiseError("%s", ioMessage(path, err))
+		}
+		f, closeAtEnd = ud.Value.(*luaFile), true //nolint:forcetypeassert // open made it
 	}
-	ud, msg := s.open(L, "io.lines", checkString(L, 1, "lines"))
-	if ud == nil {
-		L.RaiseError("%s", msg)
-	}
-	f := ud.Value.(*luaFile)
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		if f.closed {
-			return 0
+			if closeAtEnd {
+				return 0
+			}
+			L.RaiseError("file is already closed")
 		}
-		line, ok := f.readLine(false)
+		line, ok := s.readLine(L, f, false)
 		if !ok {
-			f.closed, f.data = true, ""
+			if closeAtEnd {
+				f.closed, f.data = true, ""
+			}
 			return 0
 		}
 		L.Push(lua.LString(line))
@@ -242,22 +403,94 @@ func (s *state) ioLines(L *lua.LState) int {
 
 func (s *state) ioClose(L *lua.LState) int {
 	if L.GetTop() == 0 {
-		L.RaiseError("io.close: standard output cannot be closed")
+		L.Push(s.output)
 	}
 	return s.fileClose(L)
 }
 
 func (s *state) fileClose(L *lua.LState) int {
-	f, stdout := checkFile(L, "close")
-	if stdout {
-		L.RaiseError("io.close: standard output cannot be closed")
+	f := s.checkFile(L, "close")
+	switch f.kind {
+	case kindStdout, kindStderr, kindStdin:
+		L.Push(lua.LNil)
+		L.Push(lua.LString("cannot close standard file"))
+		return 2
+	case kindWrite:
+		if err := s.closeFile(f); err != nil {
+			return ioFailure(L, f.name, err)
+		}
+	default:
+		f.closed, f.data = true, ""
 	}
-	f.closed, f.data = true, ""
 	L.Push(lua.LTrue)
 	return 1
 }
 
-func (f *luaFile) readLine(keepNewline bool) (string, bool) {
+func (s *state) fileFlush(L *lua.LState) int {
+	f := s.checkFile(L, "flush")
+	switch f.kind {
+	case kindStdout:
+		s.flush()
+	case kindWrite:
+		if err := f.flush(true); err != nil {
+			return ioFailure(L, f.name, err)
+		}
+	}
+	L.Push(L.Get(1))
+	return 1
+}
+
+// readable makes f's data current for a read, or says why it cannot be read.
+func (s *state) readable(L *lua.LState, f *luaFile) {
+	switch f.kind {
+	case kindStdout, kindStderr:
+		L.RaiseError("%s cannot be read", f.name)
+	case kindStdin:
+		L.RaiseError("%s", sandboxMessage("reading standard input", "read a file with io.open and --allow-read"))
+	case kindWrite:
+		if !f.readable {
+			L.RaiseError("%s was opened for writing only (read it back with an update mode such as \"a+\")", quoteName(f.name))
+		}
+		if f.stale {
+			data, err := "", f.flush(true)
+			if err == nil {
+				data, err = readRegular(f.f, s.m.readLimit())
+			}
+			if err != nil {
+				L.RaiseError("%s: %s", f.name, pathError(err))
+			}
+			f.data, f.stale = data, false
+			f.pos = min(f.pos, len(data))
+		}
+	}
+}
+
+// randomBytes returns n bytes from crypto/rand, within the string size cap.
+func (s *state) randomBytes(L *lua.LState, n int) string {
+	s.checkSize(L, n)
+	b := make([]byte, n)
+	for i := 0; i < n; i += checkEvery {
+		_, _ = rand.Read(b[i:min(i+checkEvery, n)]) // crypto/rand.Read never fails (it crashes the program instead)
+		s.checkAbort()
+	}
+	return string(b)
+}
+
+// maxRandomLine bounds a line read from the random device.
+const maxRandomLine = 4096
+
+func (s *state) readLine(L *lua.LState, f *luaFile, keepNewline bool) (string, bool) {
+	if f.kind == kindRandom {
+		b := []byte(s.randomBytes(L, maxRandomLine))
+		if i := strings.IndexByte(string(b), '\n'); i >= 0 {
+			b = b[:i+1]
+			if !keepNewline {
+				b = b[:i]
+			}
+		}
+		return string(b), true
+	}
+	s.readable(L, f)
 	if f.pos >= len(f.data) {
 		return "", false
 	}
@@ -274,11 +507,11 @@ func (f *luaFile) readLine(keepNewline bool) (string, bool) {
 	return rest[:i], true
 }
 
+// fileRead is file:read with Lua 5.1's formats: a byte count, or "*n", "*a", "*l", "*L" (only
+// the letter after "*" counts, so "*number", "*all" and "*line" work too).
 func (s *state) fileRead(L *lua.LState) int {
-	f, stdout := checkFile(L, "read")
-	if stdout {
-		L.RaiseError("standard output cannot be read")
-	}
+	f := s.checkFile(L, "read")
+	s.readable(L, f)
 	n := L.GetTop()
 	if n == 1 {
 		L.Push(lua.LString("*l"))
@@ -290,6 +523,8 @@ func (s *state) fileRead(L *lua.LState) int {
 		case lua.LNumber:
 			k := toInt(float64(arg))
 			switch {
+			case f.kind == kindRandom:
+				v = lua.LString(s.randomBytes(L, max(k, 0)))
 			case f.pos >= len(f.data) && k > 0, f.pos > len(f.data):
 			case k <= 0:
 				if f.pos < len(f.data) {
@@ -301,16 +536,25 @@ func (s *state) fileRead(L *lua.LState) int {
 				f.pos = end
 			}
 		case lua.LString:
-			switch strings.TrimPrefix(string(arg), "*") {
-			case "a":
+			format := strings.TrimPrefix(string(arg), "*")
+			if format == "" {
+				argError(L, i, "read", "invalid format")
+			}
+			switch format[0] {
+			case 'a':
+				if f.kind == kindRandom {
+					L.RaiseError("%s never ends: read it by a number of bytes", f.name)
+				}
 				v = lua.LString(f.data[f.pos:])
 				f.pos = len(f.data)
-			case "l", "L":
-				if line, ok := f.readLine(strings.HasSuffix(string(arg), "L")); ok {
+			case 'l', 'L':
+				if line, ok := s.readLine(L, f, format[0] == 'L'); ok {
 					v = lua.LString(line)
 				}
-			case "n":
-				v = f.readNumber()
+			case 'n':
+				if f.kind != kindRandom {
+					v = f.readNumber()
+				}
 			default:
 				argError(L, i, "read", "invalid format")
 			}
@@ -346,15 +590,13 @@ func (f *luaFile) readNumber() lua.LValue {
 }
 
 func (s *state) fileLines(L *lua.LState) int {
-	f, stdout := checkFile(L, "lines")
-	if stdout {
-		L.RaiseError("standard output cannot be read")
-	}
+	f := s.checkFile(L, "lines")
+	s.readable(L, f)
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		if f.closed {
 			L.RaiseError("file is already closed")
 		}
-		line, ok := f.readLine(false)
+		line, ok := s.readLine(L, f, false)
 		if !ok {
 			return 0
 		}
@@ -365,10 +607,24 @@ func (s *state) fileLines(L *lua.LState) int {
 }
 
 func (s *state) fileSeek(L *lua.LState) int {
-	f, stdout := checkFile(L, "seek")
-	if stdout {
-		L.RaiseError("standard output cannot be sought")
+	f := s.checkFile(L, "seek")
+	if f.kind == kindRandom {
+		L.Push(lua.LNumber(0))
+		return 1
 	}
+	if f.kind == kindWrite && !f.readable {
+		// Writes always go to the end: the position is the file's size.
+		if err := f.flush(true); err != nil {
+			return ioFailure(L, f.name, err)
+		}
+		st, err := f.f.Stat()
+		if err != nil {
+			return ioFailure(L, f.name, err)
+		}
+		L.Push(lua.LNumber(st.Size()))
+		return 1
+	}
+	s.readable(L, f)
 	base := 0
 	switch whence := optString(L, 2, "seek", "cur"); whence {
 	case "set":

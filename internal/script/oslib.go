@@ -1,16 +1,18 @@
 package script
 
 import (
+	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
 
-// os offers the clock and the calendar only: no environment, no processes,
-// no files. os.date understands a fixed set of strftime conversions, so its
-// output is bounded and never depends on the C library.
+// os offers the clock, the calendar and the environment variables granted with --allow-env:
+// no processes, no file changes. os.date understands a fixed set of strftime conversions, so
+// its output is bounded and never depends on the C library.
 func (s *state) openOS(G *lua.LTable) {
 	lib := s.L.NewTable()
 	s.set(lib, map[string]lua.LGFunction{
@@ -18,8 +20,77 @@ func (s *state) openOS(G *lua.LTable) {
 		"clock":    osClock,
 		"date":     osDate,
 		"difftime": osDifftime,
+		"getenv":   s.osGetenv,
 	})
+	s.deny(lib, "os")
 	G.RawSetString("os", lib)
+}
+
+// osGetenv returns a granted variable, nil for any other; the first time a script asks for a
+// name it was not granted, stderr says which flag would grant it.
+func (s *state) osGetenv(L *lua.LState) int {
+	name := checkString(L, 1, "getenv")
+	if !s.m.envGranted(name) {
+		s.m.warnEnv(callerPosition(L), name)
+		L.Push(lua.LNil)
+		return 1
+	}
+	if v, ok := os.LookupEnv(name); ok {
+		L.Push(lua.LString(v))
+		return 1
+	}
+	L.Push(lua.LNil)
+	return 1
+}
+
+// callerPosition is "script.lua:7: " for the Lua code that called the running builtin.
+func callerPosition(L *lua.LState) string {
+	if w := L.Where(1); w != "" {
+		return w + " "
+	}
+	return ""
+}
+
+// envGranted reports whether --allow-env grants name: a NAME given exactly, or a PREFIX*.
+func (m *Main) envGranted(name string) bool {
+	for _, g := range m.opts.AllowEnv {
+		if p, ok := strings.CutSuffix(g, "*"); ok && strings.HasPrefix(name, p) || g == name {
+			return true
+		}
+	}
+	return false
+}
+
+// maxEnvWarnings bounds the names warned about, so that a script asking for many cannot
+// flood stderr.
+const maxEnvWarnings = 20
+
+// warnEnv says once per name that os.getenv(name) returned nil for want of a grant.
+func (m *Main) warnEnv(pos, name string) {
+	m.envMu.Lock()
+	defer m.envMu.Unlock()
+	if m.envWarned[name] || len(m.envWarned) >= maxEnvWarnings {
+		return
+	}
+	if m.envWarned == nil {
+		m.envWarned = map[string]bool{}
+	}
+	m.envWarned[name] = true
+	flag := "--allow-env " + name
+	if !validEnvName(name) {
+		flag = "no --allow-env (not a variable name)"
+	}
+	m.errOut.write([]byte(clean("volley: "+pos+"os.getenv("+quoteName(name)+") returned nil: "+flag+" would grant it") + "\n"))
+}
+
+// validEnvName reports whether name is a shell variable name.
+func validEnvName(name string) bool {
+	for i, c := range name {
+		if c != '_' && (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return name != ""
 }
 
 func osTime(L *lua.LState) int {

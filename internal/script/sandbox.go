@@ -26,11 +26,75 @@ func init() {
 	lua.MaxArrayIndex = maxArrayIndex
 }
 
-// removedGlobals are opened by gopher-lua's base library and reach files,
-// bytecode, environments, the collector or gopher-lua internals.
+// removedGlobals are opened by gopher-lua's base library and reach files, bytecode,
+// environments, the collector or gopher-lua internals. The names scripts know from Lua come
+// back as the sandbox's own versions or as functions that say they are left out (denied).
 var removedGlobals = []string{
 	"collectgarbage", "dofile", "getfenv", "load", "loadfile", "loadstring",
 	"module", "newproxy", "require", "setfenv", "_printregs", "_GOPHER_LUA_VERSION",
+}
+
+// denied are the functions of Lua 5.1 that the sandbox leaves out, by library ("" for
+// globals), each with what to use instead. Calling one raises
+// `script.lua:7: os.execute is not available in volley's sandbox (...)`: a script learns
+// what is missing, never "attempt to call a nil value". Names that Lua 5.1 itself lacks are
+// not listed, so that feature tests such as `table.unpack or unpack` keep working.
+var denied = map[string]map[string]string{
+	"": {
+		"load":       "code is loaded from files only: require or dofile a .lua file",
+		"loadstring": "code is loaded from files only: require or dofile a .lua file",
+		"getfenv":    "function environments cannot be read",
+		"setfenv":    "function environments cannot be changed",
+		"module":     "write modules as `local M = {} ... return M`",
+		"newproxy":   "",
+	},
+	"os": {
+		"execute":   "a script cannot start processes",
+		"exit":      "to fail a run call error() in done(); to stop early, thread:stop()",
+		"remove":    "a script cannot delete files",
+		"rename":    "a script cannot rename files",
+		"tmpname":   "write under an --allow-write directory",
+		"setlocale": "",
+	},
+	"io":     {"popen": "a script cannot start processes", "tmpfile": "write under an --allow-write directory"},
+	"string": {"dump": "functions cannot be turned into bytecode"},
+	"socket": {
+		"sleep": "it would stall the thread's event loop: return the wait from delay()",
+		"tcp":   socketHint, "udp": socketHint, "connect": socketHint, "bind": socketHint, "select": socketHint,
+		"dns": socketHint,
+	},
+	"package": {"loadlib": "native modules cannot be loaded", "seeall": "write modules as `local M = {} ... return M`"},
+	"coroutine": {
+		"create": coroutineHint, "resume": coroutineHint, "yield": coroutineHint,
+		"status": coroutineHint, "wrap": coroutineHint, "running": coroutineHint,
+	},
+	"debug": {
+		"debug": "", "getfenv": "", "gethook": "", "getinfo": "", "getlocal": "", "getmetatable": "",
+		"getregistry": "", "getupvalue": "", "setfenv": "", "sethook": "", "setlocal": "",
+		"setmetatable": "", "setupvalue": "",
+	},
+}
+
+// coroutineHint says why coroutines are left out: each is an interpreter thread of its own,
+// with stacks that the memory quota does not see, and a goroutine to carry the time limit.
+const coroutineHint = "coroutines are left out of the sandbox's quotas"
+
+// socketHint says why LuaSocket's networking is left out.
+const socketHint = "volley does the networking: shape requests with wrk.format and request()"
+
+// deny installs the denied functions of library lib into t.
+func (s *state) deny(t *lua.LTable, lib string) {
+	for name, hint := range denied[lib] {
+		full := name
+		if lib != "" {
+			full = lib + "." + name
+		}
+		msg := sandboxMessage(full, hint)
+		t.RawSetString(name, s.L.NewFunction(func(L *lua.LState) int {
+			L.RaiseError("%s", msg)
+			return 0
+		}))
+	}
 }
 
 // newState creates a sandboxed state for the main script (th == nil) or a
@@ -73,6 +137,15 @@ func (m *Main) newState(th *Thread) (s *state, err error) {
 	s.openIO(G)
 	s.openOS(G)
 	s.openWrk(G)
+	s.deny(G, "")
+	s.deny(G.RawGetString("string").(*lua.LTable), "string") //nolint:forcetypeassert // openString made it
+	for _, lib := range []string{"coroutine", "debug"} {
+		t := L.NewTable()
+		s.deny(t, lib)
+		G.RawSetString(lib, t)
+	}
+	s.debugTraceback(G)
+	s.openPackage(G)
 	return s, nil
 }
 

@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime/metrics"
 	"strconv"
 	"sync"
@@ -40,9 +39,12 @@ type Options struct {
 	Path   string // the script file, also its name in messages
 	Source []byte // the script itself; read from Path when nil
 
-	Args      []string // init(args): args[0] is the URL, then the user's arguments
-	AllowRead []string // roots under which io.open and io.lines may read (--allow-read)
-	Target    Target
+	Args       []string // init(args): args[0] is the URL, then the user's arguments
+	AllowRead  []string // files, and directories under which, io.open, io.lines and require may read (--allow-read)
+	AllowWrite []string // directories under which io.open may create and write files (--allow-write)
+	AllowEnv   []string // environment variables os.getenv returns: NAME, or PREFIX* (--allow-env)
+	MaxWrite   int64    // bytes all file writes of the run may add together; 0 is DefaultMaxWrite
+	Target     Target
 	// Net is what wrk.lookup, wrk.connect and thread.addr may reach: the target, and what
 	// --allow-net grants. nil grants nothing.
 	Net *netpolicy.Policy
@@ -54,6 +56,7 @@ type Options struct {
 	SetupTimeout time.Duration // time limit of loading the script (the main chunk in every state, setup(), init()) together, and of done()
 	MemoryLimit  int64         // bytes of script state, all states together
 	Stdout       io.Writer     // print and io.write, buffered
+	Stderr       io.Writer     // io.stderr and the sandbox's warnings (an os.getenv not granted)
 }
 
 // Defaults for zero Options fields.
@@ -76,11 +79,19 @@ type Main struct {
 	setupEnd  time.Time // when the setup budget runs out
 	name      string
 	proto     *lua.FunctionProto
-	roots     []string
+	grants    *grants
 	maxString int
+	maxWrite  int64
 	main      *state
 	wd        *watchdog
 	out       output
+	errOut    output
+
+	written   atomic.Int64 // bytes written to files, all states together
+	openFiles atomic.Int64 // files open for writing, all states together
+	envMu     sync.Mutex
+	envWarned map[string]bool // os.getenv names already warned about
+	modules   moduleCache
 
 	allocsAtWalk atomic.Uint64 // bytes allocated by the program at the last measurement of a state
 
@@ -98,8 +109,14 @@ type state struct {
 	thread   *Thread // nil in the main state
 	wrk      *lua.LTable
 	rng      *rand.Rand
-	out      []byte // print and io.write, not yet written
-	steps    int    // pattern matching steps allowed per builtin call, by time limit
+	out      []byte         // print and io.write to stdout, not yet written
+	output   *lua.LUserData // io.output(), io.write's file
+	input    *lua.LUserData // io.input(), io.read's file
+	stdin    *lua.LUserData
+	files    []*luaFile     // files open for writing
+	loaded   *lua.LTable    // package.loaded
+	jsonNull *lua.LUserData // the JSON modules' null, one for all of them
+	steps    int            // pattern matching steps allowed per builtin call, by time limit
 	concatFn *lua.LFunction
 	fileMeta *lua.LTable
 	stdout   *lua.LUserData
@@ -174,12 +191,18 @@ func Load(o Options) (*Main, error) {
 	if o.MaxRequestBytes <= 0 {
 		o.MaxRequestBytes = DefaultMaxRequestBytes
 	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	if o.MaxWrite <= 0 {
+		o.MaxWrite = DefaultMaxWrite
+	}
 	m := &Main{opts: o, name: o.Path, setupEnd: time.Now().Add(o.SetupTimeout)}
 	if m.name == "" {
 		m.name = "script.lua"
 	}
 	m.maxString = int(max(min(o.MemoryLimit/4, 1<<30), 1<<20))
-	m.out.w = o.Stdout
+	m.out.w, m.errOut.w, m.maxWrite = o.Stdout, o.Stderr, o.MaxWrite
 	m.states.Store(&[]*state{})
 	src := o.Source
 	if src == nil {
@@ -188,18 +211,11 @@ func Load(o Options) (*Main, error) {
 			return nil, err
 		}
 	}
-	for _, root := range o.AllowRead {
-		abs, err := filepath.Abs(root)
-		if err == nil {
-			abs, err = filepath.EvalSymlinks(abs)
-		}
-		if err != nil {
-			return nil, newError(ErrPermission, "--allow-read "+root+": "+pathError(err))
-		}
-		m.roots = append(m.roots, abs)
-	}
 	proto, err := compile(m.name, src)
 	if err != nil {
+		return nil, err
+	}
+	if m.grants, err = openGrants(&o); err != nil {
 		return nil, err
 	}
 	m.proto = proto
@@ -250,7 +266,7 @@ func compile(name string, src []byte) (proto *lua.FunctionProto, err error) {
 			proto, err = nil, newError(ErrScript, name+": cannot compile the script")
 		}
 	}()
-	if bytes.HasPrefix(src, []byte("\x1bLua")) {
+	if len(src) > 0 && src[0] == 0x1b { // Lua's bytecode signature starts with ESC
 		return nil, newError(ErrScript, name+": precompiled bytecode is not accepted; load the Lua source")
 	}
 	if bytes.HasPrefix(src, []byte("#")) { // a shebang line, skipped as lua(1) does
@@ -335,7 +351,7 @@ func (s *state) global(name string) *lua.LFunction {
 
 // roots are values the sandbox holds outside the globals, for measure.
 func (s *state) roots() []lua.LValue {
-	r := []lua.LValue{s.wrk, s.stdout}
+	r := []lua.LValue{s.wrk, s.stdout, s.output, s.input}
 	if t := s.thread; t != nil {
 		for _, fn := range []*lua.LFunction{t.reqFn, t.respFn, t.delayFn} {
 			if fn != nil {
@@ -384,6 +400,10 @@ func (m *Main) Close() {
 	}
 	for _, s := range m.allStates() {
 		s.flush()
+		s.closeFiles()
 		s.L.Close()
+	}
+	if m.grants != nil {
+		m.grants.close()
 	}
 }

@@ -37,6 +37,7 @@ func (m *Main) Done(sum Summary, latency, requests Stats) error {
 	m.mu.Unlock()
 	for _, t := range threads {
 		t.s.flush()
+		t.s.flushFiles() // done() may read what the threads wrote
 	}
 	s := m.main
 	fn := s.global("done")

@@ -24,6 +24,12 @@ type Counts struct {
 	Bytes       uint64     // bytes read from the sockets, whole or partial responses alike
 	Errors      Errors
 	StatusCodes [600]uint64 // responses by status code; index 0 counts codes outside 1..599
+
+	// Connection setup: connections that became ready to carry requests (after connect,
+	// proxy tunnel and TLS), and of them the TLS handshakes, resumed or full.
+	Connections, Handshakes, Resumed uint64
+	// Origins has each origin's counts when a run has several (else nil), by origin index.
+	Origins []OriginCounts
 }
 
 func newCounts() Counts { return Counts{Latency: NewHistogram(), Rate: NewHistogram()} }
@@ -40,6 +46,10 @@ func (c *Counts) add(o *Counts) {
 	for i, n := range o.StatusCodes {
 		c.StatusCodes[i] += n
 	}
+	c.Connections += o.Connections
+	c.Handshakes += o.Handshakes
+	c.Resumed += o.Resumed
+	c.Origins = mergeOrigins(c.Origins, o.Origins)
 }
 
 // NewRecorder returns an empty recorder.
@@ -109,4 +119,17 @@ func (r *Recorder) Tick(now time.Duration) {
 	}
 	r.Rate.Record(int64(float64(n) * float64(time.Second) / float64(elapsed)))
 	w.start, w.base = now, r.Requests
+}
+
+// Finish ends the thread's record at now, when its run ended. A thread that completed
+// requests without ever filling a RateInterval (a run shorter than one sample) records its
+// rate over the time it did run, so that Req/Sec shows what there is — one sample, as wrk
+// shows for a run of one interval — rather than zeros. Otherwise the last, partial window
+// is left out, as wrk does.
+func (r *Recorder) Finish(now time.Duration) {
+	w := &r.window
+	if r.Rate.Count() > 0 || !w.started || now <= w.start || r.Requests == w.base {
+		return
+	}
+	r.Rate.Record(int64(float64(r.Requests-w.base) * float64(time.Second) / float64(now-w.start)))
 }

@@ -42,6 +42,7 @@ type held struct {
 // reading (with a deadline at the first one's due time), so that arrival
 // times stay exact under pipelining.
 type conn struct {
+	id   uint64 // accept order, from 1
 	s    *Server
 	nc   net.Conn
 	buf  []byte
@@ -63,8 +64,8 @@ type conn struct {
 	stamp    *stampedReader // kernel receive times, when arrivals or delays are measured
 }
 
-func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{s: s, nc: nc, buf: make([]byte, initialBuf), deadline: noDeadline, now: s.since()}
+func newConn(s *Server, nc net.Conn, id uint64) *conn {
+	c := &conn{id: id, s: s, nc: nc, buf: make([]byte, initialBuf), deadline: noDeadline, now: s.since()}
 	if s.opts.RecordArrivals || s.opts.Delay > 0 {
 		c.stamp = newStampedReader(nc)
 	}
@@ -122,7 +123,7 @@ func (c *conn) respond(p response, complete bool) error {
 	if complete {
 		c.requests++
 		if c.s.opts.RecordArrivals {
-			c.s.rec.arrival(c.now)
+			c.s.rec.arrival(c.now, c.id)
 		}
 	}
 	c.served++

@@ -16,16 +16,18 @@ const maxSamples = 1 << 20
 type recorder struct {
 	mu       sync.Mutex
 	arrivals []time.Duration
+	arrConn  []uint64 // the connection of each arrival (its number in accept order)
 	delays   []time.Duration
 	count    int
 	sum      time.Duration
 	min, max time.Duration
 }
 
-func (r *recorder) arrival(t time.Duration) {
+func (r *recorder) arrival(t time.Duration, conn uint64) {
 	r.mu.Lock()
 	if len(r.arrivals) < maxSamples {
 		r.arrivals = append(r.arrivals, t)
+		r.arrConn = append(r.arrConn, conn)
 	}
 	r.mu.Unlock()
 }
@@ -61,6 +63,28 @@ func (s *Server) Arrivals() []time.Duration {
 	slices.Sort(a)
 	return a
 }
+
+// ArrivalsByConnection returns Arrivals grouped by connection, each in increasing order: the
+// gaps between one connection's arrivals are what a closed-loop client took per request, as the
+// kernel saw it, a reference for the latency the client reports.
+func (s *Server) ArrivalsByConnection() [][]time.Duration {
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
+	byConn := map[uint64][]time.Duration{}
+	for i, a := range s.rec.arrivals {
+		byConn[s.rec.arrConn[i]] = append(byConn[s.rec.arrConn[i]], a)
+	}
+	out := make([][]time.Duration, 0, len(byConn))
+	for _, a := range byConn {
+		slices.Sort(a)
+		out = append(out, a)
+	}
+	return out
+}
+
+// Origin is the instant every Duration the server reports counts from: Arrivals()[i] happened
+// at Origin().Add(Arrivals()[i]).
+func (s *Server) Origin() time.Time { return s.start }
 
 // Delays returns the delays actually produced for held responses (those with
 // a delay from Options, the route or the query, or held by Freeze): the time

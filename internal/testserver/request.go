@@ -55,6 +55,8 @@ func (c *conn) readRequest(req *request) error {
 	switch {
 	case req.chunked:
 		err = c.discardChunked()
+	case req.length > 0 && req.resp.kind == kindEcho:
+		err = c.echo(req)
 	case req.length > 0:
 		err = c.discard(req.length)
 	}
@@ -211,6 +213,9 @@ func parseHead(head []byte, req *request) error {
 	req.resp.head = string(method) == "HEAD"
 	req.resp.http10 = http10
 	req.resp.close = req.resp.close || closeTok || (http10 && !keepAlive)
+	if req.resp.kind == kindEcho {
+		req.resp.msg = string(method)
+	}
 	return nil
 }
 
@@ -271,6 +276,31 @@ func requestPath(t []byte) ([]byte, error) {
 		}
 	}
 	return nil, bad("bad request: the request target must start with /")
+}
+
+// maxEcho bounds the body /echo sends back; the rest is read and dropped.
+const maxEcho = 64 << 10
+
+// echo reads the body of an /echo request into its response, after the method and a newline.
+func (c *conn) echo(req *request) error {
+	keep := min(req.length, maxEcho)
+	msg := []byte(req.resp.msg + "\n")
+	for n := keep; n > 0; {
+		if c.r == c.w {
+			if err := c.fill(); err != nil {
+				if errors.Is(err, io.EOF) {
+					return io.ErrUnexpectedEOF
+				}
+				return err
+			}
+		}
+		k := int(min(n, int64(c.w-c.r)))
+		msg = append(msg, c.buf[c.r:c.r+k]...)
+		c.r += k
+		n -= int64(k)
+	}
+	req.resp.msg = string(msg)
+	return c.discard(req.length - keep)
 }
 
 // discard skips n body bytes.

@@ -15,6 +15,7 @@ const (
 	kindStatus               // a given status
 	kindNotFound             // 404
 	kindError                // status with msg as the body
+	kindEcho                 // 200 with the method and the request body
 )
 
 // response is everything needed to write a response later, with no
@@ -38,6 +39,8 @@ func route(target []byte) response {
 	case "/", "/hello":
 	case "/close":
 		p.close = true
+	case "/echo":
+		p.kind = kindEcho
 	default:
 		switch {
 		case bytes.HasPrefix(path, []byte("/bytes/")):
@@ -61,7 +64,7 @@ func route(target []byte) response {
 			// After 101 the connection would speak another protocol: close it.
 			p.close = p.status == 101
 		default:
-			p.kind = kindNotFound
+			p.kind, p.msg = jsonRoute(path)
 		}
 		if (p.kind == kindBytes || p.kind == kindChunked) && p.n < 0 {
 			return routeError("bad request: /bytes/N and /chunked/N want N from 0 to 67108864 (64 MiB)")
@@ -225,6 +228,10 @@ func (c *conn) write(p *response) error {
 		c.appendText(p, 404, "", conn)
 	case kindError:
 		c.appendText(p, p.status, p.msg, conn)
+	case kindJSON:
+		c.appendJSON(p, conn)
+	case kindEcho:
+		c.appendText(p, 200, p.msg, conn)
 	}
 	c.pending++
 	if p.close {

@@ -246,3 +246,21 @@ func TestHTTP10(t *testing.T) {
 		}
 	}
 }
+
+// /echo sends back the method and the body: what a client sent, as the server read it.
+func TestEcho(t *testing.T) {
+	s := start(t, Options{})
+	c := dial(t, s)
+	big := strings.Repeat("x", maxEcho+10)
+	for _, tt := range []struct{ raw, method, want string }{
+		{"GET /echo HTTP/1.1\r\nHost: h\r\n\r\n", "GET", "GET\n"},
+		{"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\n{\"a\":1}", "POST", "POST\n{\"a\":1}\n"},
+		{"PUT /echo?delay=1ms HTTP/1.1\r\nHost: h\r\nContent-Length: " + strconv.Itoa(len(big)) + "\r\n\r\n" + big, "PUT", "PUT\n" + big[:maxEcho] + "\n"},
+		{"HEAD /echo HTTP/1.1\r\nHost: h\r\n\r\n", "HEAD", ""},
+	} {
+		c.send(tt.raw)
+		if r := c.read(tt.method); r.StatusCode != 200 || r.body != tt.want {
+			t.Errorf("%.40q: status %d, body %.40q (%d bytes), want %.40q", tt.raw, r.StatusCode, r.body, len(r.body), tt.want)
+		}
+	}
+}

@@ -16,6 +16,10 @@
 //	/close           "hello\n" with Connection: close, then closes
 //	/status/NNN      status NNN (100-599); other 1xx than 101 come as an
 //	                 interim response followed by 200 hello; 101 closes
+//	/login           {"token":"vt-5f2d9a61c0de",...} as application/json
+//	/api/items       a small JSON list of three items
+//	/echo            the request's method, a newline, then its body (the
+//	                 first 64 KiB of a Content-Length body), then a newline
 //	anything else    404
 //
 // The query ?delay=DUR delays any route (it overrides /delay/ and
@@ -25,6 +29,7 @@
 package testserver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -48,6 +53,13 @@ type Options struct {
 	CloseEvery int
 	// RecordArrivals keeps each complete request's arrival time, see Arrivals.
 	RecordArrivals bool
+	// AnyAddress allows an Addr that is not loopback (volley serve --addr): the server is
+	// then reachable from other machines.
+	AnyAddress bool
+	// TLS, when set, serves HTTPS with it.
+	TLS *tls.Config
+	// Unix, when set, listens on this Unix domain socket path instead of Addr.
+	Unix string
 }
 
 // Server is a running test server. Its methods are safe for concurrent use.
@@ -83,7 +95,7 @@ func Start(o Options) (*Server, error) {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}
-	if err := checkLoopback(o.Addr); err != nil {
+	if err := checkLoopback(o.Addr); err != nil && !o.AnyAddress && o.Unix == "" {
 		return nil, err
 	}
 	if o.Delay < 0 || o.Delay > maxDelay {
@@ -92,13 +104,20 @@ func Start(o Options) (*Server, error) {
 	if o.CloseEvery < 0 {
 		return nil, fmt.Errorf("testserver: CloseEvery %d is negative", o.CloseEvery)
 	}
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("testserver: cannot listen on %s: %w", o.Addr, err)
+	network, addr := "tcp", o.Addr
+	if o.Unix != "" {
+		network, addr = "unix", o.Unix
 	}
-	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("testserver: cannot listen on %s: %w", addr, err)
+	}
+	if a, ok := ln.Addr().(*net.TCPAddr); !o.AnyAddress && o.Unix == "" && (!ok || !a.IP.IsLoopback()) {
 		ln.Close()
 		return nil, fmt.Errorf("testserver: %s resolved to %s, which is not a loopback address", o.Addr, ln.Addr())
+	}
+	if o.TLS != nil {
+		ln = tls.NewListener(ln, o.TLS)
 	}
 	s := &Server{
 		opts:       o,
@@ -149,8 +168,7 @@ func (s *Server) accept() {
 			}
 			return
 		}
-		s.connections.Add(1)
-		c := newConn(s, nc)
+		c := newConn(s, nc, s.connections.Add(1))
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
@@ -193,7 +211,15 @@ func (s *Server) Close() error {
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:41234.
-func (s *Server) URL() string { return "http://" + s.Addr() }
+func (s *Server) URL() string {
+	if s.opts.Unix != "" {
+		return "unix:" + s.opts.Unix
+	}
+	if s.opts.TLS != nil {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
+}
 
 // Requests is the number of complete requests received (bodies included).
 // Malformed requests are not counted.

@@ -60,11 +60,11 @@ func (p platformFlag) Set(v string) error {
 }
 
 type options struct {
-	version          string
-	epoch            int64
-	license, notice  string
-	bins             platformFlag
-	out, sbom        string
+	version         string
+	epoch           int64
+	license, notice string
+	bins            platformFlag
+	out, sbom       string
 }
 
 func main() {
