@@ -58,3 +58,4 @@ security-tools:
 	go tool -modfile=tools/go.mod golangci-lint version
 	go tool -modfile=tools/go.mod govulncheck -version
 	go tool -modfile=tools/go.mod cyclonedx-gomod version
+	go tool -modfile=tools/actionlint/go.mod actionlint -version

@@ -37,7 +37,28 @@ tools() {
 		gotool cyclonedx-gomod version >/dev/null
 }
 
+# The project's own tools, vetted, linted and tested: NOTICE matches the module graph (tools/notice), the
+# image builds the same bytes twice (tools/ociimage), the workflows pin every action by commit
+# and give every job its permissions (tools/actionlint).
+tools_test() {
+	local m
+	for m in tools tools/actionlint; do
+		log "go vet, go test and golangci-lint in $m"
+		(cd "$m" && go vet ./... && go test -count=1 ./... && gotool golangci-lint run ./...) || return
+	done
+}
+
+# The workflows with actionlint (which runs shellcheck over their run: scripts), and every
+# shell script of the repository with shellcheck.
+workflows() {
+	command -v shellcheck >/dev/null || die "shellcheck is not installed (Debian: shellcheck)"
+	go tool -modfile="$VOLLEY_ROOT/tools/actionlint/go.mod" actionlint -shellcheck "$(command -v shellcheck)" &&
+		git ls-files -z '*.sh' .ci/run | xargs -0 shellcheck -x
+}
+
 step tools tools
+step tools-test tools_test
+step workflows workflows
 step deps-check scripts/deps-check.sh
 step lint scripts/lint.sh
 step audit scripts/audit.sh

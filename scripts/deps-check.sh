@@ -8,7 +8,7 @@
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 rc=0
-for dir in "$VOLLEY_ROOT" "$VOLLEY_ROOT/tools"; do
+for dir in "$VOLLEY_ROOT" "$VOLLEY_ROOT/tools" "$VOLLEY_ROOT/tools/actionlint"; do
 	name=${dir#"$VOLLEY_ROOT"}
 	name=${name#/}
 	log "deps: ${name:-volley}: go mod verify"

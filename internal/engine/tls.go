@@ -14,10 +14,10 @@ import (
 	"volley/internal/stats"
 )
 
-// TLS stays in the event loop (DESIGN decision 3): crypto/tls runs over tlsPipe, an in-memory
-// net.Conn. The loop moves ciphertext between the socket and the pipe. Only the handshake runs on
-// a helper goroutine, over a duplicate of the socket managed by Go's own poller; the loop keeps
-// off the socket meanwhile and takes it back when the helper reports.
+// TLS stays in the event loop (docs/architecture.md, decision 3): crypto/tls runs over tlsPipe,
+// an in-memory net.Conn. The loop moves ciphertext between the socket and the pipe. Only the
+// handshake runs on a helper goroutine, over a duplicate of the socket managed by Go's own
+// poller; the loop keeps off the socket meanwhile and takes it back when the helper reports.
 
 // errWouldBlock tells crypto/tls that no more ciphertext is buffered. It is a temporary
 // net.Error, which crypto/tls does not record as a fatal connection error, so Read can be
@@ -208,6 +208,10 @@ func (t *thread) decrypt(c *conn, b []byte) {
 			return
 		}
 		t.fail(c, stats.KindRead, "tls: "+err.Error())
+		return
+	}
+	if c.mux != nil && c.state == stReady {
+		t.flush(c) // HTTP/2's answers to every record of this read, in one write
 		return
 	}
 	if len(tc.pipe.out) > 0 && !c.wantOut && c.state == stReady { // post-handshake messages

@@ -442,8 +442,8 @@ func (s *state) fileFlush(L *lua.LState) int {
 	return 1
 }
 
-// readable makes f's data current for a read, or says why it cannot be read.
-func (s *state) readable(L *lua.LState, f *luaFile) {
+// readyToRead makes f's data current for a read, or says why it cannot be read.
+func (s *state) readyToRead(L *lua.LState, f *luaFile) {
 	switch f.kind {
 	case kindStdout, kindStderr:
 		L.RaiseError("%s cannot be read", f.name)
@@ -492,7 +492,7 @@ func (s *state) readLine(L *lua.LState, f *luaFile, keepNewline bool) (string, b
 		}
 		return string(b), true
 	}
-	s.readable(L, f)
+	s.readyToRead(L, f)
 	if f.pos >= len(f.data) {
 		return "", false
 	}
@@ -513,7 +513,7 @@ func (s *state) readLine(L *lua.LState, f *luaFile, keepNewline bool) (string, b
 // the letter after "*" counts, so "*number", "*all" and "*line" work too).
 func (s *state) fileRead(L *lua.LState) int {
 	f := s.checkFile(L, "read")
-	s.readable(L, f)
+	s.readyToRead(L, f)
 	n := L.GetTop()
 	if n == 1 {
 		L.Push(lua.LString("*l"))
@@ -593,7 +593,7 @@ func (f *luaFile) readNumber() lua.LValue {
 
 func (s *state) fileLines(L *lua.LState) int {
 	f := s.checkFile(L, "lines")
-	s.readable(L, f)
+	s.readyToRead(L, f)
 	ud := L.Get(1)
 	L.Push(L.NewClosure(func(L *lua.LState) int {
 		if f.closed {
@@ -627,7 +627,7 @@ func (s *state) fileSeek(L *lua.LState) int {
 		L.Push(lua.LNumber(st.Size()))
 		return 1
 	}
-	s.readable(L, f)
+	s.readyToRead(L, f)
 	base := 0
 	switch whence := optString(L, 2, "seek", "cur"); whence {
 	case "set":

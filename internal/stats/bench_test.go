@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// The hot path must not allocate (DESIGN decision 1).
+// The hot path must not allocate (docs/architecture.md, decision 1).
 func TestHotPathDoesNotAllocate(t *testing.T) {
 	r := NewRecorder()
 	var now time.Duration

@@ -11,7 +11,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// The histogram's range: 1 µs to 1 h, 3 significant digits (DESIGN decision 5).
+// The histogram's range: 1 µs to 1 h, 3 significant digits (docs/architecture.md, decision 5).
 // Values are exact below 2048 and within 0.1% above.
 const (
 	LowestValue        = 1

@@ -3,7 +3,7 @@ package stats
 import "time"
 
 // Result is the merged outcome of a run: one Result, many renderings
-// (DESIGN decision 9). It also merges with other Results, for distributed runs.
+// (docs/architecture.md, decision 9). It also merges with other Results, for distributed runs.
 type Result struct {
 	Start   time.Time     // wall clock when the run started (aligns merged time series)
 	Elapsed time.Duration // measured run time

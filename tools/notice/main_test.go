@@ -41,7 +41,7 @@ func TestReplacedByLocalDirectory(t *testing.T) {
 	write := func(name, text string) {
 		t.Helper()
 		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {

@@ -160,7 +160,7 @@ func untar(t *testing.T, file, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	tr := tar.NewReader(f)
 	for {
 		h, err := tr.Next()
@@ -172,7 +172,7 @@ func untar(t *testing.T, file, dir string) {
 		}
 		p := filepath.Join(dir, filepath.FromSlash(h.Name))
 		if h.Typeflag == tar.TypeDir {
-			if err := os.MkdirAll(p, 0o755); err != nil {
+			if err := os.MkdirAll(p, 0o750); err != nil {
 				t.Fatal(err)
 			}
 			continue
