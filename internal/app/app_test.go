@@ -197,12 +197,17 @@ func TestInterruptStillReports(t *testing.T) {
 	bin := buildBinary(t)
 	srv := startTarget(t)
 	cmd := exec.Command(bin, "-t1", "-c2", "-d30s", srv.URL()+"/")
-	var out bytes.Buffer
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	// Once the banner is out the run has begun, and SIGINT ends it with a report; before, on a
+	// busy machine, the process may not have set up its handler yet.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "Running ") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
 	begin := time.Now()
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
@@ -215,6 +220,24 @@ func TestInterruptStillReports(t *testing.T) {
 		t.Errorf("took %v to stop after SIGINT", took)
 	}
 	assertReport(t, out.String())
+}
+
+// lockedBuffer is a bytes.Buffer that a child process writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestLimitsShrinkWithConnections(t *testing.T) {

@@ -16,7 +16,7 @@ func TestFailingScriptPrintsOnlyItsLine(t *testing.T) {
 		"later":         `local n = 0 response = function() n = n + 1 if n == 50 then error("boom") end end`,
 	} {
 		json := filepath.Join(t.TempDir(), "r.json")
-		code, out, errs := runApp("-t1", "-c2", "-d5s", "--json", json, "-s", writeScript(t, src), srv.URL()+"/")
+		code, out, errs := runApp("-t1", "-c2", "-d5s", "--json", json, "--script-timeout", "2s", "-s", writeScript(t, src), srv.URL()+"/")
 		if code != ExitUsage || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "script.lua:1: boom") {
 			t.Errorf("%s: exit %d, stderr %q", name, code, errs)
 		}

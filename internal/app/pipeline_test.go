@@ -15,11 +15,11 @@ func TestPipelineResentAfterConnectionClose(t *testing.T) {
 	}
 	base := startNginxKeepalive(t, 10) // 10 = 3×3 + 1: every connection closes inside a batch of 3
 	script := filepath.Join("..", "..", "examples", "pipeline.lua")
-	code, out, errs := runApp("-t1", "-c4", "-d1s", "-s", script, base+"/hello")
+	code, out, errs := runApp("-t1", "-c4", "-d1s", "--script-timeout", "2s", "-s", script, base+"/hello")
 	if code != 0 || strings.Contains(out, "Socket errors") || strings.Contains(out, "Error reasons") || !strings.Contains(out, " requests in ") {
 		t.Errorf("exit %d, stderr %q:\n%s", code, errs, out)
 	}
-	code, out, errs = runApp("-t2", "-c4", "-n", "3000", "-s", script, base+"/hello")
+	code, out, errs = runApp("-t2", "-c4", "-n", "3000", "--script-timeout", "2s", "-s", script, base+"/hello")
 	if code != 0 || !strings.Contains(out, "\n  3000 requests in ") || strings.Contains(out, "Socket errors") {
 		t.Errorf("-n 3000: exit %d, stderr %q:\n%s", code, errs, out)
 	}

@@ -10,7 +10,7 @@ func TestScriptPrintShowsAsItHappens(t *testing.T) {
 	srv := startTarget(t)
 	src := `local n = 0
 response = function(status) n = n + 1 if n <= 3 then print("got " .. status) io.write("partial ") end end`
-	code, out, errs := runApp("-t1", "-c1", "-d300ms", "-s", writeScript(t, src), srv.URL()+"/")
+	code, out, errs := runApp("-t1", "-c1", "-d300ms", "--script-timeout", "2s", "-s", writeScript(t, src), srv.URL()+"/")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}

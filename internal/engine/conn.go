@@ -49,9 +49,10 @@ type conn struct {
 	parser h1.Parser
 	tls    *tlsConn
 
-	org *Origin // where the connection goes and what it sends
-	oi  int     // org's index, for per-origin counts
-	rr  int     // the next of org.Payloads to send
+	org   *Origin // where the connection goes and what it sends
+	oi    int     // org's index, for per-origin counts
+	rr    int     // the next of org.Payloads to send
+	close bool    // the payload being sent asked to close the connection after it
 
 	// HTTP/2 (nil mux: HTTP/1.1): the frame layer, the stream slots, how many are busy, and
 	// whether the server's SETTINGS have arrived.
@@ -195,7 +196,7 @@ func (t *thread) request(c *conn) {
 			if c.rr++; c.rr == len(c.org.Payloads) {
 				c.rr = 0
 			}
-			c.payload, c.heads = p.Data, p.Heads
+			c.payload, c.heads, c.close = p.Data, p.Heads, p.Close
 		}
 		if len(c.heads) > 1 && t.cfg.Rate > 0 {
 			cut(c, c.sched.fit(len(c.heads), t.end))
@@ -455,7 +456,7 @@ func (t *thread) responded(c *conn) bool {
 
 // afterBatch continues a connection whose batch is complete.
 func (t *thread) afterBatch(c *conn) {
-	if !c.parser.KeepAlive() {
+	if !c.parser.KeepAlive() || c.close {
 		t.closed(c)
 		return
 	}
