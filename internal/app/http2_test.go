@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -567,5 +568,24 @@ func TestHTTP2AllocationsPerResponse(t *testing.T) {
 	}
 	if per := float64(after.Mallocs-before.Mallocs) / float64(n); per > 3.5 {
 		t.Fatalf("%.2f heap allocations per response (%d responses); the HPACK decoder's strings are 3", per, n)
+	}
+}
+
+// The built-in target speaks HTTP/2 over its TLS too, chosen by ALPN.
+func TestHTTP2BuiltInTargetOverTLS(t *testing.T) {
+	p := newPKI(t)
+	srv, err := testserver.Start(testserver.Options{TLS: p.Config(tls.NoClientCert)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeTarget(t, srv)
+	code, out, errs := runApp("--http2", "--streams", "4", "--cacert", p.CA, "-t1", "-c2", "-d300ms", srv.URL()+"/")
+	if code != 0 || !strings.Contains(out, "× 4 streams (h2)") || strings.Contains(out, "errors") || requestsIn(t, out) < 10 {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	// And HTTP/1.1 as before.
+	code, out, errs = runApp("--cacert", p.CA, "-t1", "-c2", "-d300ms", srv.URL()+"/")
+	if code != 0 || strings.Contains(out, "errors") || requestsIn(t, out) < 10 {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
 	}
 }
