@@ -125,46 +125,53 @@ func TestReconnectsWhenServerCloses(t *testing.T) {
 	}
 }
 
-// rawServer answers every request on a connection with handle's bytes.
+// rawServer answers every request on a connection with handle's bytes. Its cleanup closes the
+// listener and every open connection, and waits for the accept loop and every handler to return,
+// so that no server goroutine outlives the test (and the WaitGroup never grows while it is waited
+// for: the accept loop holds a count of its own until it has returned).
 func rawServer(t *testing.T, handle func(c net.Conn, r *bufio.Reader)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var closing atomic.Bool
-	conns := make(chan net.Conn, 1024)
-	go func() {
+	var (
+		wg    sync.WaitGroup
+		mu     sync.Mutex
+		conns  = map[net.Conn]struct{}{}
+		closed bool // set by the cleanup: a connection accepted after it is closed at once
+	)
+	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			select {
-			case conns <- c:
-			default:
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c, bufio.NewReader(c))
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		closing.Store(true)
-		ln.Close()
-		for {
-			select {
-			case c := <-conns:
+			mu.Lock()
+			conns[c] = struct{}{}
+			if closed {
 				c.Close()
-				continue
-			default:
 			}
-			break
+			mu.Unlock()
+			wg.Go(func() {
+				defer func() {
+					mu.Lock()
+					delete(conns, c)
+					mu.Unlock()
+					c.Close()
+				}()
+				handle(c, bufio.NewReader(c))
+			})
 		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		closed = true
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
 		wg.Wait()
 	})
 	return ln.Addr().String()
