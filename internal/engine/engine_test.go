@@ -310,19 +310,50 @@ func TestHTTPS(t *testing.T) {
 	pool.AddCert(srv.Certificate())
 	addr := strings.TrimPrefix(srv.URL, "https://")
 
-	cfg := config(t, addr, 2, 4, 400*time.Millisecond, request(t, "GET", "/"))
+	// Each half runs until it has shown what it checks, not for a fixed time: a TLS handshake
+	// under the race detector on a busy machine can take longer than a short run.
+	cfg := config(t, addr, 2, 4, 30*time.Second, request(t, "GET", "/"))
 	cfg.TLS = &tls.Config{RootCAs: pool, ServerName: "example.com", MinVersion: tls.VersionTLS12}
-	res := runFor(t, cfg)
-	if res.Requests == 0 || res.Errors.Read+res.Errors.Connect != 0 {
+	res := runUntil(t, cfg, func(l *Live) bool { return l.Requests.Load() >= 20 })
+	if res.Requests < 20 || res.Errors.Read+res.Errors.Connect != 0 {
 		t.Fatalf("requests %d, errors %+v", res.Requests, res.Errors)
 	}
 
 	// Verification is on by default: an unknown CA fails every handshake as a connect error.
 	cfg.TLS = &tls.Config{ServerName: "example.com", MinVersion: tls.VersionTLS12}
-	res = runFor(t, cfg)
-	if res.Requests != 0 || res.Errors.Connect == 0 {
+	res = runUntil(t, cfg, func(l *Live) bool { return l.Errors.Load() >= 4 })
+	if res.Requests != 0 || res.Errors.Connect < 4 {
 		t.Fatalf("unverified server: requests %d, errors %+v", res.Requests, res.Errors)
 	}
+}
+
+// runUntil runs cfg until done holds of the run's live counters (polled every 10 ms), with
+// cfg.Duration as the guard against a run that never gets there.
+func runUntil(t testing.TB, cfg Config, done func(*Live) bool) *Result {
+	t.Helper()
+	cfg.Live = &Live{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for !done(cfg.Live) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+		cancel()
+	}()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() == nil {
+		t.Fatalf("the run ended after %v without getting there: %+v", cfg.Duration, res.Errors)
+	}
+	return res
 }
 
 var _ = stats.KindRead
