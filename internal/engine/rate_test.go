@@ -153,16 +153,22 @@ func TestDelayInBothModes(t *testing.T) {
 // and its latencies include the wait, as for any request sent behind its schedule.
 func TestStartAtAnchorsTheRun(t *testing.T) {
 	t.Run("ahead", func(t *testing.T) {
+		// -n 20 at -R 100 on 2 connections: slots at 0, 10 … 190 ms after the start time. A
+		// count rather than a deadline, so that a busy machine cannot cut the run short; a
+		// schedule counted from before the wait would have every slot due at once and end early.
 		srv := startServer(t, testserver.Options{})
-		cfg := config(t, srv.Addr(), 1, 2, 200*time.Millisecond, request(t, "GET", "/"))
-		cfg.Rate, cfg.StartAt = 100, time.Now().Add(300*time.Millisecond)
+		cfg := config(t, srv.Addr(), 1, 2, 10*time.Second, request(t, "GET", "/"))
+		cfg.Rate, cfg.Requests, cfg.StartAt = 100, 20, time.Now().Add(300*time.Millisecond)
 		res := runFor(t, cfg)
 		noErrors(t, res)
 		if d := res.Start.Sub(cfg.StartAt); d < -time.Microsecond || d > 150*time.Millisecond || res.Late > 150*time.Millisecond {
 			t.Errorf("started %v after the start time (late %v)", d, res.Late)
 		}
-		if n := srv.Requests(); n < 18 || n > 21 {
-			t.Errorf("target counted %d requests, want 20", n)
+		if n := srv.Requests(); n != 20 || res.Requests != 20 {
+			t.Errorf("target counted %d requests, volley %d, want 20", n, res.Requests)
+		}
+		if end := time.Since(cfg.StartAt); end < 190*time.Millisecond {
+			t.Errorf("20 requests at 100/s ended %v after the start time, before their last slot", end)
 		}
 	})
 	t.Run("behind", func(t *testing.T) {
@@ -170,7 +176,10 @@ func TestStartAtAnchorsTheRun(t *testing.T) {
 		// own start would take 1.5 s. (A second late, so that setting up on a busy machine
 		// cannot eat the whole run.)
 		srv := startServer(t, testserver.Options{})
-		cfg := config(t, srv.Addr(), 1, 2, 1500*time.Millisecond, request(t, "GET", "/"))
+		// 50 connections, 3 slots each: the backlog of 100 requests due at the start goes out
+		// on all of them at once, not as 50 round trips in a row on each of 2 connections,
+		// which a busy machine cannot fit in the 0.5 s left.
+		cfg := config(t, srv.Addr(), 1, 50, 1500*time.Millisecond, request(t, "GET", "/"))
 		cfg.Rate, cfg.StartAt = 100, time.Now().Add(-time.Second)
 		res := runFor(t, cfg)
 		noErrors(t, res)
