@@ -136,7 +136,7 @@ func rawServer(t *testing.T, handle func(c net.Conn, r *bufio.Reader)) string {
 		t.Fatal(err)
 	}
 	var (
-		wg    sync.WaitGroup
+		wg     sync.WaitGroup
 		mu     sync.Mutex
 		conns  = map[net.Conn]struct{}{}
 		closed bool // set by the cleanup: a connection accepted after it is closed at once
