@@ -157,9 +157,11 @@ func TestAccuracyStallIsNotOmitted(t *testing.T) {
 		ms(u.Percentile(99)), ms(u.Max()))
 	// 10% of the requests were due inside the stall, waiting from 1 s down to 0: the top 1%
 	// waited at least 0.9 s, the top 5% at least 0.5 s. A busy machine delays sends and reads
-	// outside the stall too: the upper bounds allow what this run measured of that, the
-	// generator's lag p99 (late sends) and the uncorrected p99 (slow answers).
-	noise := ms(max(res.Lag.Percentile(99), u.Percentile(99)))
+	// outside the stall too, and the backlog after it takes longer to catch up: the upper
+	// bounds allow what this run measured of that, the generator's lag p99 (late sends), the
+	// uncorrected p99 (slow answers) and the corrected p90 (just below the stall's share, so
+	// the wait of the requests due just after it).
+	noise := ms(max(res.Lag.Percentile(99), u.Percentile(99), c.Percentile(90)))
 	t.Logf("noise allowed: %v (lag p99 %v)", noise, ms(res.Lag.Percentile(99)))
 	within := func(name string, got, lo, hi time.Duration) {
 		if got < lo || got > hi {
