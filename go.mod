@@ -8,5 +8,6 @@ require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/spf13/pflag v1.1.0
 	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/net v0.63.0
 	golang.org/x/sys v0.50.0
 )

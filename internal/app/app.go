@@ -117,6 +117,8 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	} else {
 		origins = []*origin{{name: cfg.Target.Raw, url: cfg.Target}}
 	}
+	ecfg.HTTP2 = http2Config(cfg)
+
 	outs, err := openOutputs(cfg, stdout)
 	if err != nil {
 		warn(stderr, "volley: "+err.Error())
@@ -149,6 +151,11 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 				warn(stderr, "volley: "+err.Error())
 				return ExitUsage
 			}
+			// Before the probe: a request HTTP/2 cannot carry is an invocation error.
+			if err := checkHTTP2Requests(ecfg.HTTP2, []engine.Origin{{Payloads: o.payloads}}); err != nil {
+				warn(stderr, "volley: "+err.Error())
+				return ExitUsage
+			}
 		}
 	}
 	if err := probeOrigins(ctx, cfg, origins, policy); err != nil {
@@ -164,10 +171,14 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		warn(stderr, "volley: "+err.Error())
 		return ExitUsage
 	}
+	if err := checkHTTP2Requests(ecfg.HTTP2, ecfg.Origins); err != nil {
+		warn(stderr, "volley: "+err.Error())
+		return ExitUsage
+	}
 
 	run := report.Run{URL: bannerURL(cfg, origins), Threads: cfg.Threads, Connections: cfg.Connections,
 		Duration: cfg.Duration, Requests: cfg.Requests, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected,
-		Others: otherAddresses(ecfg.Origins, origins[0].ep.Addr, policy)}
+		Others: otherAddresses(ecfg.Origins, origins[0].ep.Addr, policy), Protocol: protocol(cfg), Streams: cfg.Streams}
 	ecfg.StartAt = cfg.StartAt
 	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())

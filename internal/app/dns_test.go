@@ -65,10 +65,12 @@ func TestNoDNSQueryForUngrantedNames(t *testing.T) {
 		_ = exec.Command("ip", "netns", "del", ns).Run() // best effort: it may not exist yet
 		_ = os.RemoveAll(etc)                            // best effort, as above
 	})
-	for _, args := range [][]string{{"netns", "add", ns}, {"netns", "exec", ns, "ip", "link", "set", "lo", "up"}} {
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		// Root in a container without CAP_SYS_ADMIN, for one.
+		t.Skipf("cannot make a network namespace: skipped (%v: %s)", err, strings.TrimSpace(string(out)))
+	}
+	if out, err := exec.Command("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		t.Fatalf("ip netns exec %s ip link set lo up: %v\n%s", ns, err, out)
 	}
 	if err := os.MkdirAll(etc, 0o755); err != nil { //nolint:gosec // G301: like /etc, world-readable
 		t.Fatal(err)

@@ -16,9 +16,10 @@ import (
 // recorder is a loopback HTTP/1.1 server that keeps every request it gets (head and body) and
 // answers each with an empty 200.
 type recorder struct {
-	ln   net.Listener
-	mu   sync.Mutex
-	reqs []string
+	ln    net.Listener
+	mu    sync.Mutex
+	reqs  []string
+	conns int // accepted
 }
 
 func startRecorder(t *testing.T, network, addr string) *recorder {
@@ -35,6 +36,9 @@ func startRecorder(t *testing.T, network, addr string) *recorder {
 			if err != nil {
 				return
 			}
+			r.mu.Lock()
+			r.conns++
+			r.mu.Unlock()
 			go r.serve(c)
 		}
 	}()
@@ -281,5 +285,30 @@ func TestNoConnectionEverSucceeded(t *testing.T) {
 	code, out, errs := runApp("-t1", "-c2", "-d300ms", "http://"+ln.Addr().String()+"/")
 	if code != 2 || strings.Contains(out, "requests in") || errs != "volley: no connection succeeded: connect: connection refused\n" {
 		t.Fatalf("exit %d\n%s%q", code, out, errs)
+	}
+}
+
+// The recorder never closes a connection, even when asked: volley closes it itself after the
+// response to a request that says "Connection: close" (RFC 9112 9.6), so that every request
+// measures a new connection, and counts them.
+func TestConnectionCloseIsHonoured(t *testing.T) {
+	rec := startRecorder(t, "tcp", "127.0.0.1:0")
+	code, out, errs := runApp("-t1", "-c2", "-d300ms", "-H", "Connection: keep-alive, close", "--json", "-", rec.url()+"/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Requests    uint64
+		Connections struct{ Opened uint64 }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	conns := rec.conns
+	rec.mu.Unlock()
+	// The probe's connection is one more; the run's last connections may be opened unused.
+	if doc.Requests < 10 || doc.Connections.Opened < doc.Requests || uint64(conns) < doc.Requests+1 || uint64(conns) > doc.Requests+3 { //nolint:gosec // a count
+		t.Fatalf("%d requests over %d connections (%d accepted)", doc.Requests, doc.Connections.Opened, conns)
 	}
 }

@@ -150,6 +150,10 @@ func runConfig(cfg *cli.Config) report.RunConfig {
 	rc := report.RunConfig{
 		Threads: cfg.Threads, Connections: cfg.Connections, Duration: cfg.Duration, Requests: cfg.Requests, Timeout: cfg.Timeout,
 		Rate: cfg.Rate, Script: cfg.Script, HeaderNames: []string{}, Runs: 1,
+		Protocol: "http/1.1", Streams: 1,
+	}
+	if cfg.HTTP2 {
+		rc.Protocol, rc.Streams = protocol(cfg), cfg.Streams
 	}
 	if cfg.Target != nil {
 		rc.URL = cfg.Target.Raw

@@ -51,7 +51,7 @@ func tlsBase(cfg *cli.Config, origins []*origin) (*tls.Config, error) {
 	c := &tls.Config{
 		InsecureSkipVerify:     cfg.Insecure, //nolint:gosec // -k/--insecure: the user asked to skip verification
 		MinVersion:             max(cfg.TLSMin, tls.VersionTLS12),
-		NextProtos:             []string{"http/1.1"},
+		NextProtos:             alpn(cfg),
 		SessionTicketsDisabled: cfg.NoResumption,
 	}
 	if cfg.CACert != "" {
@@ -211,7 +211,11 @@ func pickAddress(ctx context.Context, cfg *cli.Config, o *origin, policy *netpol
 
 // probe sets up one connection to the origin; its error is one line saying why it failed.
 func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
-	err := engine.Probe(ctx, &o.ep, max(cfg.Timeout, 5*time.Second))
+	probe := engine.Probe
+	if cfg.HTTP2 {
+		probe = engine.ProbeHTTP2
+	}
+	err := probe(ctx, &o.ep, max(cfg.Timeout, 5*time.Second))
 	if err == nil {
 		return nil
 	}
@@ -232,6 +236,8 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 		return errors.New(msg)
 	case "proxy":
 		return fmt.Errorf("unable to connect to %s: proxy: %s", where, oneLine(se.Err.Error()))
+	case "http2":
+		return fmt.Errorf("--http2: %s does not speak HTTP/2: %s", where, oneLine(se.Err.Error()))
 	}
 	return fmt.Errorf("unable to connect to %s: %s", where, dialText(se.Err))
 }

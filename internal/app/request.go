@@ -162,9 +162,23 @@ func (o *origin) build(cfg *cli.Config) ([]engine.Payload, error) {
 			}
 			return nil, fmt.Errorf("request for %s: %w", report.Escape(where), err)
 		}
-		out = append(out, engine.Payload{Data: data, Heads: []bool{t.Method == "HEAD"}})
+		out = append(out, engine.Payload{Data: data, Heads: []bool{t.Method == "HEAD"}, Close: asksClose(headers)})
 	}
 	return out, nil
+}
+
+// asksClose reports whether the headers hold the "close" connection option.
+func asksClose(headers []h1.Field) bool {
+	for _, h := range headers {
+		if strings.EqualFold(h.Name, "Connection") {
+			for opt := range strings.SplitSeq(h.Value, ",") {
+				if strings.EqualFold(strings.TrimSpace(opt), "close") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // spreadConnections gives each origin connections in proportion to its targets, at least one

@@ -23,16 +23,19 @@ func startNginx(t *testing.T) string {
 // requests (its keepalive_requests, 1000 by default), answering the last with Connection: close.
 func startNginxKeepalive(t *testing.T, keepalive int) string {
 	t.Helper()
+	port := freePort(t)
+	runNginx(t, fmt.Sprintf("listen 127.0.0.1:%d;", port), fmt.Sprintf("keepalive_requests %d;", keepalive), port)
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// runNginx runs nginx with one worker and the given listen directives (and any other server
+// directives), and waits until port accepts connections.
+func runNginx(t *testing.T, listen, directives string, port int) {
+	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		t.Skip("nginx not installed (apt-get install -y nginx-light); .ci/run installs it")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	dir := t.TempDir()
 	for _, d := range []string{"logs", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
@@ -45,16 +48,17 @@ error_log %[1]s/logs/error.log warn;
 daemon off;
 events { worker_connections 1024; }
 http {
-  access_log off; keepalive_requests %[3]d;
+  access_log off;
   client_body_temp_path %[1]s/tmp/body; proxy_temp_path %[1]s/tmp/proxy;
   fastcgi_temp_path %[1]s/tmp/fcgi; uwsgi_temp_path %[1]s/tmp/uwsgi; scgi_temp_path %[1]s/tmp/scgi;
   server {
-    listen 127.0.0.1:%[2]d;
+    %[2]s
+    %[3]s
     location = /hello { default_type text/plain; return 200 "hello\n"; }
     location / { default_type text/plain; return 404 "no\n"; }
   }
 }
-`, dir, port, keepalive)
+`, dir, listen, directives)
 	cfgPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -78,7 +82,6 @@ http {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return "http://" + addr
 }
 
 func runWrk(t *testing.T, args ...string) string {

@@ -72,6 +72,9 @@ type Config struct {
 
 	Request
 	Reach
+
+	HTTP2   bool // --http2: h2 over TLS (ALPN) for https, h2c with prior knowledge for http
+	Streams int  // --streams: concurrent streams per HTTP/2 connection (1 without --http2)
 }
 
 // Request is the request without a script (request.go): from -m/-b/--body-file and -H, or from
@@ -113,6 +116,7 @@ const (
 	DefaultMaxRequestBytes                 = 4 << 20
 	MinMaxWriteBytes, MaxMaxWriteBytes     = 1 << 10, 1 << 40
 	MaxFailOn                              = 100 // --fail-on flags
+	MinStreams, MaxStreams                 = 1, 1000
 )
 
 // UsageError is an invalid invocation: print Error() (one line, already

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -10,6 +11,9 @@ type Help struct {
 	Synopsis []string // the "Usage:" lines, without "Usage:"
 	Options  []Option // every flag of flagDefs, in --help's order
 	Notes    []string // the notes after the options, one per entry, lines joined
+	// SubFlags are the flags that a subcommand's synopsis line shows ("volley kube-job --shards N
+	// [--image IMG] …"), by subcommand: flags of its own, besides the options above.
+	SubFlags map[string][]Option
 }
 
 // Option is one flag as --help describes it.
@@ -20,17 +24,31 @@ type Option struct {
 	Summary string // the description, its lines joined
 }
 
-// ArgKind says what an option's value is, for completion: a file, a directory or other text.
+// ArgKind says what an option's value is, for completion: "file", "directory", other "text",
+// or "" for a switch. The help's value names say it (F a file, D a directory), except where
+// they are wrk's or name something else (valueKinds).
 func (o Option) ArgKind() string {
+	if k, ok := valueKinds[o.Long]; ok {
+		return k
+	}
 	switch o.Arg {
-	case "S", "F":
+	case "F":
 		return "file"
-	case "P":
+	case "D":
 		return "directory"
 	case "":
 		return ""
 	}
 	return "text"
+}
+
+// valueKinds are the flags whose value is a file or directory under another name in --help.
+var valueKinds = map[string]string{
+	"script":      "file",      // wrk's <S>
+	"allow-read":  "directory", // <P>: a path, usually a directory
+	"unix-socket": "file",      // <P>: a socket's path
+	"cert":        "file",
+	"key":         "file",
 }
 
 // Subcommands are the words that may replace the URL's place at the start of the command line.
@@ -60,6 +78,7 @@ func HelpDoc() Help {
 			h.Synopsis[len(h.Synopsis)-1] += " " + s
 		}
 	}
+	h.SubFlags = subFlags(h.Synopsis)
 	inOptions := false
 	for ; i < len(lines); i++ {
 		l := lines[i]
@@ -98,4 +117,30 @@ func parseOptionLine(l string) (Option, bool) {
 	o.Summary = summary
 	d := defByLong(o.Long)
 	return o, d.long != "" && d.short == o.Short && d.argument == (o.Arg != "")
+}
+
+// subFlags reads the flags of each subcommand's synopsis: "--name VALUE" or "[--tls]"; "-s FILE"
+// and <options> stand for options of the table.
+func subFlags(synopsis []string) map[string][]Option {
+	flags := map[string][]Option{}
+	for _, line := range synopsis {
+		w := strings.Fields(line)
+		if len(w) < 2 || w[0] != "volley" || !slices.Contains(Subcommands, w[1]) {
+			continue
+		}
+		for i := 2; i < len(w); i++ {
+			name, closed := strings.CutSuffix(strings.TrimPrefix(w[i], "["), "]")
+			long, ok := strings.CutPrefix(name, "--")
+			if !ok || long == "" || defByLong(long).long != "" {
+				continue
+			}
+			o := Option{Long: long}
+			if !closed && i+1 < len(w) && !strings.HasPrefix(w[i+1], "[") && !strings.HasPrefix(w[i+1], "<") {
+				o.Arg = strings.TrimSuffix(w[i+1], "]")
+				i++
+			}
+			flags[w[1]] = append(flags[w[1]], o)
+		}
+	}
+	return flags
 }

@@ -55,3 +55,37 @@ func TestParseCompletion(t *testing.T) {
 		}
 	}
 }
+
+func TestArgKind(t *testing.T) {
+	kinds := map[string]string{}
+	for _, o := range HelpDoc().Options {
+		kinds[o.Long] = o.ArgKind()
+	}
+	for long, want := range map[string]string{
+		"script": "file", "json": "file", "allow-read": "directory", "connections": "text",
+		"header": "text", "latency": "",
+	} {
+		if kinds[long] != want {
+			t.Errorf("--%s: value kind %q, want %q", long, kinds[long], want)
+		}
+	}
+	for long := range valueKinds {
+		if _, ok := kinds[long]; !ok {
+			t.Errorf("valueKinds names --%s, which --help does not list", long)
+		}
+	}
+}
+
+// TestSubFlags: a subcommand's own flags come from its synopsis line, with their values.
+func TestSubFlags(t *testing.T) {
+	kube := HelpDoc().SubFlags["kube-job"]
+	i := slices.IndexFunc(kube, func(o Option) bool { return o.Long == "image" })
+	if i < 0 || kube[i].Arg != "IMG" {
+		t.Errorf("kube-job's flags: %+v, want --image IMG among them", kube)
+	}
+	for _, o := range kube {
+		if defByLong(o.Long).long != "" {
+			t.Errorf("kube-job's own flags include the run's --%s", o.Long)
+		}
+	}
+}

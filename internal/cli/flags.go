@@ -59,6 +59,8 @@ var flagDefs = []flagDef{
 	{0, "tls-min", true},
 	{0, "no-session-resumption", false},
 	{0, "proxy", true},
+	{0, "http2", false},
+	{0, "streams", true},
 }
 
 // mergeFlags are the flags that apply to "volley merge"; the others are
@@ -96,6 +98,9 @@ type rawFlags struct {
 	proxy                                 string
 	connectTo                             []string
 	noResumption                          bool
+
+	http2   bool   // --http2
+	streams string // --streams
 }
 
 // defaults for a run and for "volley demo".
@@ -154,6 +159,8 @@ func newFlagSet(v *rawFlags, defaults rawFlags) *pflag.FlagSet {
 	fs.StringVar(&v.tlsMin, "tls-min", "", "")
 	fs.BoolVar(&v.noResumption, "no-session-resumption", false, "")
 	fs.StringVar(&v.proxy, "proxy", "", "")
+	fs.BoolVar(&v.http2, "http2", false, "")
+	fs.StringVar(&v.streams, "streams", "1", "")
 	return fs
 }
 

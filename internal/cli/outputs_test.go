@@ -31,7 +31,7 @@ func TestOutputFlags(t *testing.T) {
 	if cmd != CmdDemo || cfg.HTML != "d.html" || len(cfg.FailOn) != 1 {
 		t.Errorf("demo outputs %+v", cfg)
 	}
-	cfg, _ = mustParse(t, "--ht", "a.html", "--hd", "a.hlog", "--js", "a.json", "--fail", "max<1s", "--q", url)
+	cfg, _ = mustParse(t, "--htm", "a.html", "--hd", "a.hlog", "--js", "a.json", "--fail", "max<1s", "--q", url)
 	if cfg.HTML != "a.html" || cfg.HDRLog != "a.hlog" || cfg.JSON != "a.json" || len(cfg.FailOn) != 1 || !cfg.Quiet {
 		t.Errorf("abbreviated flags %+v", cfg)
 	}

@@ -265,6 +265,13 @@ func (v *rawFlags) config(fs *pflag.FlagSet) (*Config, error) {
 	if err := v.reach(cfg, fs); err != nil {
 		return nil, err
 	}
+	cfg.HTTP2 = v.http2
+	if cfg.Streams, err = countFlag("streams", v.streams, MinStreams, MaxStreams); err != nil {
+		return nil, err
+	}
+	if cfg.Streams > 1 && !cfg.HTTP2 {
+		return nil, usageErrorf("--streams applies to HTTP/2 (--http2); HTTP/1.1 has one request at a time per connection")
+	}
 	if cfg.Connections < cfg.Threads {
 		return nil, usageErrorf("connections must be ≥ threads (-c " + strconv.Itoa(cfg.Connections) + ", -t " + strconv.Itoa(cfg.Threads) + ")")
 	}

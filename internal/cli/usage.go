@@ -76,6 +76,9 @@ const usageText = `Usage: volley <options> <url> [script args...]
         --key              <F>  The client certificate's private key, PEM
         --tls-min          <V>  Lowest TLS version: 1.2 (default) or 1.3
     --no-session-resumption     A full TLS handshake on every connection
+        --http2                 HTTP/2: h2 (TLS, ALPN) for https://, h2c with
+                                prior knowledge for http://; no fallback
+        --streams          <N>  Concurrent streams per HTTP/2 connection (1)
 
   Numeric arguments may include a SI unit (1k, 1M, 1G)
   Time arguments may include a time unit (2s, 2m, 2h, 100ms, 50us);

@@ -36,7 +36,8 @@ func header(shell string) string {
 	return "# " + shell + " completion for volley, written by \"volley completion " + shell + "\" from its --help.\n"
 }
 
-// bash completes with COMP_WORDS and compgen alone: it needs no bash-completion package.
+// bash completes with COMP_WORDS and compgen alone: it needs no bash-completion package, and it
+// runs in macOS's bash 3.2 too (no mapfile; compopt, which 3.2 lacks, only refines the listing).
 func bash(h cli.Help) string {
 	var all, files, dirs, values []string
 	for _, o := range h.Options {
@@ -51,24 +52,45 @@ func bash(h cli.Help) string {
 			values = append(values, n...)
 		}
 	}
+	subs := ""
+	for _, name := range cli.Subcommands {
+		var words []string
+		for _, o := range h.SubFlags[name] {
+			words = append(words, "--"+o.Long)
+			if o.Arg != "" {
+				values = append(values, "--"+o.Long)
+			}
+		}
+		if len(words) > 0 {
+			subs += "\t\t" + name + ") flags+=' " + strings.Join(words, " ") + "' ;;\n"
+		}
+	}
 	var b strings.Builder
 	b.WriteString(header("bash"))
 	b.WriteString("# Load it with: source <(volley completion bash)\n")
-	b.WriteString(`_volley() {
+	b.WriteString(`_volley_reply() { # _volley_reply COMPGEN-ARGS...: COMPREPLY from compgen, one word a line
+	local w
+	COMPREPLY=()
+	while IFS= read -r w; do COMPREPLY+=("$w"); done < <(compgen "$@")
+}
+_volley() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
 	if ((COMP_CWORD >= 2)) && [[ ${COMP_WORDS[1]} == completion ]]; then
-		((COMP_CWORD == 2)) && mapfile -t COMPREPLY < <(compgen -W '` + strings.Join(cli.Shells, " ") + `' -- "$cur")
+		((COMP_CWORD == 2)) && _volley_reply -W '` + strings.Join(cli.Shells, " ") + `' -- "$cur"
 		return
 	fi
 	case $prev in
-` + caseArm(files, "compopt -o filenames", `mapfile -t COMPREPLY < <(compgen -f -- "$cur")`) +
-		caseArm(dirs, "compopt -o filenames", `mapfile -t COMPREPLY < <(compgen -d -- "$cur")`) +
-		caseArm(values, "compopt +o default # a number, a time or an expression: nothing to offer") + `	esac
+` + caseArm(files, "compopt -o filenames 2>/dev/null", `_volley_reply -f -- "$cur"`) +
+		caseArm(dirs, "compopt -o filenames 2>/dev/null", `_volley_reply -d -- "$cur"`) +
+		caseArm(values, "compopt +o default 2>/dev/null # a number, a time or an expression: nothing to offer") + `	esac
 	if [[ $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W '` + strings.Join(all, " ") + `' -- "$cur")
+		local flags='` + strings.Join(all, " ") + `'
+		case ${COMP_WORDS[1]} in
+` + subs + `		esac
+		_volley_reply -W "$flags" -- "$cur"
 	elif ((COMP_CWORD == 1)); then
-		mapfile -t COMPREPLY < <(compgen -W '` + strings.Join(cli.Subcommands, " ") + `' -- "$cur")
+		_volley_reply -W '` + strings.Join(cli.Subcommands, " ") + `' -- "$cur"
 	fi
 }
 complete -o default -F _volley volley
@@ -103,7 +125,27 @@ func zsh(h cli.Help) string {
     (( CURRENT == 3 )) && _values shell ` + strings.Join(cli.Shells, " ") + `
     return
   fi
-  _arguments -s -S \
+  local -a sub
+  case $words[2] in
+`)
+	for _, name := range cli.Subcommands {
+		if flags := h.SubFlags[name]; len(flags) > 0 {
+			b.WriteString("    " + name + ") sub=(")
+			for i, o := range flags {
+				if i > 0 {
+					b.WriteString(" ")
+				}
+				spec := "--" + o.Long
+				if o.Arg != "" {
+					spec += ":" + zshQuote(o.Arg) + ": "
+				}
+				b.WriteString("'" + spec + "'")
+			}
+			b.WriteString(") ;;\n")
+		}
+	}
+	b.WriteString(`  esac
+  _arguments -s -S $sub \
 `)
 	for _, o := range h.Options {
 		action := ""
@@ -142,6 +184,15 @@ func fish(h cli.Help) string {
 	b.WriteString("complete -c volley -e\n")
 	b.WriteString("complete -c volley -n __fish_use_subcommand -f -a " + fishQuote(strings.Join(cli.Subcommands, " ")) + "\n")
 	b.WriteString("complete -c volley -n '__fish_seen_subcommand_from completion' -f -a " + fishQuote(strings.Join(cli.Shells, " ")) + "\n")
+	for _, name := range cli.Subcommands {
+		for _, o := range h.SubFlags[name] {
+			b.WriteString("complete -c volley -n " + fishQuote("__fish_seen_subcommand_from "+name) + " -l " + o.Long)
+			if o.Arg != "" {
+				b.WriteString(" -x")
+			}
+			b.WriteString("\n")
+		}
+	}
 	for _, o := range h.Options {
 		b.WriteString("complete -c volley")
 		if o.Short != 0 {

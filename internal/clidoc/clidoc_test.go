@@ -49,12 +49,14 @@ func complete(t *testing.T, script, dir string, words ...string) []string {
 		quoted = append(quoted, "'"+w+"'")
 	}
 	prog := "source " + script + "\nCOMP_WORDS=(" + strings.Join(quoted, " ") + ")\nCOMP_CWORD=" +
-		strconv.Itoa(len(words)-1) + "\n_volley 2>/dev/null\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+		strconv.Itoa(len(words)-1) + "\n_volley\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
 	cmd := exec.Command("bash", "--norc", "--noprofile", "-c", prog)
 	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("bash: %v", err)
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("bash: %v\n%s", err, stderr.String())
 	}
 	return strings.Fields(string(out))
 }
@@ -89,6 +91,9 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"volley", "--json", "su"}, []string{"sub"}},
 		{[]string{"volley", "--allow-read", ""}, []string{"sub"}},
 		{[]string{"volley", "-c", ""}, []string{}},
+		{[]string{"volley", "kube-job", "--ima"}, []string{"--image"}},
+		{[]string{"volley", "--ima"}, []string{}}, // kube-job's own flag, not a run's
+		{[]string{"volley", "kube-job", "--image", ""}, []string{}},
 		{[]string{"volley", "--fail-on", "p"}, []string{}},
 	} {
 		got := complete(t, script, dir, c.words...)
@@ -109,15 +114,16 @@ func TestBashCompletion(t *testing.T) {
 // TestCompletionSyntax: each shell parses its script without running it.
 func TestCompletionSyntax(t *testing.T) {
 	for shell, check := range map[string][]string{
-		"bash": {"bash", "-n"},
-		"zsh":  {"zsh", "-n"},
-		"fish": {"fish", "--no-execute"},
+		"bash":       {"bash", "-n"},
+		"shellcheck": {"shellcheck", "-s", "bash"},
+		"zsh":        {"zsh", "-n"},
+		"fish":       {"fish", "--no-execute"},
 	} {
 		t.Run(shell, func(t *testing.T) {
 			if _, err := exec.LookPath(check[0]); err != nil {
-				t.Skipf("%s is not installed (Debian package %s)", shell, shell)
+				t.Skipf("%s is not installed (Debian package %s)", check[0], check[0])
 			}
-			text, err := Completion(shell)
+			text, err := Completion(strings.Replace(shell, "shellcheck", "bash", 1))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,6 +133,9 @@ func TestCompletionSyntax(t *testing.T) {
 			}
 			if out, err := exec.Command(check[0], append(check[1:], f)...).CombinedOutput(); err != nil || len(out) > 0 {
 				t.Fatalf("%s: %v\n%s\n%s", shell, err, out, text)
+			}
+			if shell != "bash" && shell != "shellcheck" && strings.Contains(text, "COMPREPLY") {
+				t.Errorf("the %s completion holds bash's code", shell)
 			}
 			for _, o := range cli.HelpDoc().Options {
 				if !strings.Contains(text, o.Long) {
@@ -138,7 +147,7 @@ func TestCompletionSyntax(t *testing.T) {
 	// And each loads in its shell and completes an option.
 	load := map[string][]string{
 		"zsh":  {"zsh", "-fc", "compdef() { print -r -- compdef $*; }; source $0 && whence -w _volley"},
-		"fish": {"fish", "--no-config", "-c", "source $argv[1]; complete -C 'volley --conn'", "--"},
+		"fish": {"fish", "--no-config", "-c", "source $argv[1]; complete -C 'volley --conn'; complete -C 'volley kube-job --ima'", "--"},
 	}
 	for shell, cmd := range load {
 		if _, err := exec.LookPath(cmd[0]); err != nil {
@@ -150,8 +159,13 @@ func TestCompletionSyntax(t *testing.T) {
 			t.Fatal(err)
 		}
 		out, err := exec.Command(cmd[0], append(cmd[1:], f)...).CombinedOutput()
-		if want := map[string]string{"zsh": "compdef _volley volley\n_volley: function", "fish": "--connections"}[shell]; err != nil || !strings.Contains(string(out), want) {
-			t.Errorf("%s: loading the completion: %v, output %q, want %q in it", shell, err, out, want)
+		for _, want := range map[string][]string{
+			"zsh":  {"compdef _volley volley\n_volley: function"},
+			"fish": {"--connections\tConnections to keep open (10)\n", "\n--image\n"},
+		}[shell] {
+			if err != nil || !strings.Contains(string(out), want) {
+				t.Errorf("%s: loading the completion: %v, output %q, want %q in it", shell, err, out, want)
+			}
 		}
 	}
 	if _, err := Completion("tcsh"); err == nil {

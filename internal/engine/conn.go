@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"volley/internal/h1"
+	"volley/internal/h2"
 	"volley/internal/stats"
 )
 
@@ -48,9 +49,18 @@ type conn struct {
 	parser h1.Parser
 	tls    *tlsConn
 
-	org *Origin // where the connection goes and what it sends
-	oi  int     // org's index, for per-origin counts
-	rr  int     // the next of org.Payloads to send
+	org   *Origin // where the connection goes and what it sends
+	oi    int     // org's index, for per-origin counts
+	rr    int     // the next of org.Payloads to send
+	close bool    // the payload being sent asked to close the connection after it
+
+	// HTTP/2 (nil mux: HTTP/1.1): the frame layer, the stream slots, how many are busy, and
+	// whether the server's SETTINGS have arrived.
+	mux     *h2.Conn
+	slots   []slot
+	active  int
+	h2ready bool
+	h2reqs  []h2.Request // org.Payloads for HTTP/2, sent round robin as they are
 }
 
 // begin opens the connection's socket.
@@ -109,6 +119,10 @@ func (t *thread) opened(c *conn) {
 	t.rec.Connections++
 	if o := t.rec.Origins; o != nil {
 		o[c.oi].Connections++
+	}
+	if c.mux != nil {
+		t.h2Start(c)
+		return
 	}
 	t.proceed(c)
 }
@@ -182,7 +196,7 @@ func (t *thread) request(c *conn) {
 			if c.rr++; c.rr == len(c.org.Payloads) {
 				c.rr = 0
 			}
-			c.payload, c.heads = p.Data, p.Heads
+			c.payload, c.heads, c.close = p.Data, p.Heads, p.Close
 		}
 		if len(c.heads) > 1 && t.cfg.Rate > 0 {
 			cut(c, c.sched.fit(len(c.heads), t.end))
@@ -280,6 +294,10 @@ func (t *thread) ready(c *conn, in, out bool) {
 }
 
 func (t *thread) flush(c *conn) {
+	if c.mux != nil {
+		t.h2Flush(c)
+		return
+	}
 	var out []byte
 	if c.tls != nil {
 		if c.written < len(c.payload) {
@@ -332,6 +350,10 @@ func (t *thread) readable(c *conn) {
 	case errno == unix.EAGAIN:
 		return
 	case errno != 0:
+		if c.mux != nil {
+			t.h2Lost(c, "read: "+errno.Error())
+			return
+		}
 		if !c.busy {
 			t.closed(c) // a reset of an idle keep-alive connection is the server closing it
 			return
@@ -357,6 +379,10 @@ func (t *thread) readable(c *conn) {
 
 // consume feeds response bytes to the parser; several responses may arrive at once.
 func (t *thread) consume(c *conn, b []byte) {
+	if c.mux != nil {
+		t.h2Consume(c, b)
+		return
+	}
 	for len(b) > 0 {
 		if !c.busy {
 			t.fail(c, stats.KindProtocol, "unexpected data from the server: no request outstanding")
@@ -430,7 +456,7 @@ func (t *thread) responded(c *conn) bool {
 
 // afterBatch continues a connection whose batch is complete.
 func (t *thread) afterBatch(c *conn) {
-	if !c.parser.KeepAlive() {
+	if !c.parser.KeepAlive() || c.close {
 		t.closed(c)
 		return
 	}
@@ -438,6 +464,10 @@ func (t *thread) afterBatch(c *conn) {
 }
 
 func (t *thread) eof(c *conn) {
+	if c.mux != nil {
+		t.h2Lost(c, "connection closed by the server")
+		return
+	}
 	if !c.busy {
 		t.closed(c)
 		return
@@ -529,6 +559,9 @@ func (t *thread) closeConn(c *conn) {
 	if c.busy {
 		c.busy = false
 		t.inflight--
+	}
+	if c.mux != nil {
+		t.h2Reset(c)
 	}
 	c.state = stClosed
 }

@@ -59,6 +59,7 @@ type Config struct {
 	Rate        float64 // requests per second over all connections; 0: each connection as fast as it can
 	Requests    uint64  // stop after exactly this many requests (each answered or failed); 0: no limit
 	Live        *Live   // optional counters for progress, updated about every 100 ms
+	HTTP2       *HTTP2  // nil: HTTP/1.1
 
 	// A shard of a distributed run paces its connections as part of the whole test, so that
 	// the send times of all shards together are evenly spaced: Rate is then the whole test's

@@ -23,6 +23,9 @@ type Endpoint struct {
 type Payload struct {
 	Data  []byte
 	Heads []bool
+	// Close: the request says "Connection: close", so the connection closes after its response
+	// whatever the server does (RFC 9112 9.6): each request then measures a new connection.
+	Close bool
 }
 
 // Origin is one server as connections reach it, and the requests they send it.

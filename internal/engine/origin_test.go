@@ -32,7 +32,7 @@ func TestOriginsAndRoundRobin(t *testing.T) {
 		t.Fatalf("origins %+v %+v, run: %d requests, %d connections", oa, ob, res.Requests, res.Connections)
 	}
 	// Round robin: half of a's responses are the 404s, none of b's.
-	if d := int64(oa.Non2xx)*2 - int64(oa.Requests); d < -2 || d > 2 || ob.Non2xx != 0 || res.Errors.Status != oa.Non2xx {
+	if n, all := 2*oa.Non2xx, oa.Requests; n+2 < all || n > all+2 || ob.Non2xx != 0 || res.Errors.Status != oa.Non2xx {
 		t.Fatalf("a: %d of %d are 404s; b: %d", oa.Non2xx, oa.Requests, ob.Non2xx)
 	}
 	bad := Config{Connections: 1, Threads: []Thread{{Conns: []int{1}}}, Origins: cfg.Origins[:1]}

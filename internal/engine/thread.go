@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"volley/internal/h2"
 	"volley/internal/stats"
 )
 
@@ -57,6 +58,12 @@ type thread struct {
 	pubRequests, pubErrors uint64 // what publish last added to Config.Live
 	progressMark           uint64 // responses at the last stall check (watchProgress)
 
+	// HTTP/2: the origins' payloads as HTTP/2 requests, and the last payload of a script's
+	// request() prepared for the frame layer, and what it became.
+	h2origins map[int][]h2.Request
+	h2src     []byte
+	h2req     h2.Request
+
 	// TLS handshakes run on helper goroutines and report here (see tls.go).
 	wakeup   waker // r < 0: none (plain HTTP) or closed
 	notifyMu sync.Mutex
@@ -103,6 +110,11 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 		}
 		if t.spec.Script != nil && t.spec.Script.HasResponse() {
 			t.conns[j].parser.SetCapture(true)
+		}
+		if cfg.HTTP2 != nil {
+			if err := t.initH2(c, first+j); err != nil {
+				return nil, err
+			}
 		}
 	}
 	t.buf = make([]byte, readBufferSize)
@@ -201,10 +213,14 @@ func (t *thread) run(start, deadline time.Time) {
 			}
 			t.timers.pop()
 			if c := &t.conns[tm.idx]; c.gen == tm.gen {
-				if c.state == stDelay && t.cfg.Rate > 0 {
+				if (c.state == stDelay || tm.slot > 0) && t.cfg.Rate > 0 {
 					t.lag.Record(max((now-tm.at)/1000, 0))
 				}
-				t.wake(c)
+				if tm.slot > 0 {
+					t.h2Wake(c, int(tm.slot-1))
+				} else {
+					t.wake(c)
+				}
 			}
 		}
 		if now >= t.nextSweep {
@@ -218,6 +234,7 @@ func (t *thread) run(start, deadline time.Time) {
 		if c := &t.conns[i]; c.busy {
 			t.rec.InFlight += uint64(len(c.heads) - c.next) //nolint:gosec // G115: a busy connection has c.next < len(c.heads)
 		}
+		t.rec.InFlight += uint64(t.conns[i].active) //nolint:gosec // G115: never negative
 	}
 	t.publish()
 }
@@ -231,7 +248,7 @@ func (t *thread) startDrain(now int64) {
 		t.drainEnd = now + t.timeout + int64(drainGrace) // -n: every request issued gets its answer
 	}
 	for i := range t.conns {
-		if c := &t.conns[i]; !c.busy {
+		if c := &t.conns[i]; !c.busy && c.active == 0 {
 			t.closeConn(c)
 		}
 	}
@@ -252,7 +269,9 @@ func (t *thread) sweep(now int64) {
 				t.fail(c, stats.KindConnect, "proxy: no answer to CONNECT in time")
 			}
 		case stReady:
-			if c.busy && now-c.start > t.timeout {
+			if c.mux != nil {
+				t.h2Sweep(c, now)
+			} else if c.busy && now-c.start > t.timeout {
 				t.fail(c, stats.KindTimeout, "")
 			}
 		}

@@ -210,6 +210,10 @@ func (t *thread) decrypt(c *conn, b []byte) {
 		t.fail(c, stats.KindRead, "tls: "+err.Error())
 		return
 	}
+	if c.mux != nil && c.state == stReady {
+		t.flush(c) // HTTP/2's answers to every record of this read, in one write
+		return
+	}
 	if len(tc.pipe.out) > 0 && !c.wantOut && c.state == stReady { // post-handshake messages
 		t.flush(c)
 	}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,7 +34,9 @@ type RunConfig struct {
 	Rate                 float64       // requests/s asked for in rate mode, 0 otherwise
 	Script               string
 	HeaderNames          []string
-	Runs                 int // results merged into this one: 1 for a run
+	Runs                 int    // results merged into this one: 1 for a run
+	Protocol             string // "http/1.1", "h2" (TLS) or "h2c"; "" reads as "http/1.1"
+	Streams              int    // concurrent streams per connection (1 for HTTP/1.1)
 
 	Shard     string        // "I/N" for a shard of a distributed run; merged: the shards, comma-separated
 	LateStart time.Duration // how long after --start-at the run began (0: on time or no --start-at)
@@ -51,8 +54,12 @@ type Document struct {
 // latency, the uncorrected distribution of rate mode is shown too.
 func (d *Document) Run(latency bool) Run {
 	c := &d.Config
-	return Run{URL: c.URL, Threads: c.Threads, Connections: c.Connections, Duration: c.Duration, Requests: c.Requests, Latency: latency,
+	run := Run{URL: c.URL, Threads: c.Threads, Connections: c.Connections, Duration: c.Duration, Requests: c.Requests, Latency: latency,
 		Rate: c.Rate, Uncorrected: latency && d.Result.Uncorrected != nil, Others: c.Others}
+	if c.Protocol == "h2" || c.Protocol == "h2c" {
+		run.Protocol, run.Streams = c.Protocol, c.Streams
+	}
+	return run
 }
 
 // jsonPercentiles are the percentiles every histogram lists.
@@ -112,6 +119,8 @@ type (
 		Shard       string         `json:"shard"`
 		LateStartUs int64          `json:"late_start_us"`
 		Others      []OtherAddress `json:"other_addresses"`
+		Protocol    string         `json:"protocol"`
+		Streams     int            `json:"streams"`
 	}
 	jsonErrors struct {
 		Connect  uint64            `json:"connect"`
@@ -164,6 +173,7 @@ func WriteJSON(w io.Writer, d *Document) error {
 			DurationS: c.Duration.Seconds(), Requests: c.Requests, TimeoutS: c.Timeout.Seconds(), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: max(c.Runs, 1),
 			Shard: c.Shard, LateStartUs: c.LateStart.Microseconds(), Others: others,
+			Protocol: cmp.Or(c.Protocol, "http/1.1"), Streams: max(c.Streams, 1),
 		},
 		Start:     r.Start.UTC(),
 		ElapsedUs: r.Elapsed.Microseconds(),
@@ -398,7 +408,8 @@ func ReadJSON(rd io.Reader) (*Document, error) {
 			Duration: seconds(c.DurationS), Requests: c.Requests, Timeout: seconds(c.TimeoutS), Rate: c.Rate,
 			Script: c.Script, HeaderNames: c.HeaderNames, Runs: c.Runs,
 			Shard: c.Shard, LateStart: time.Duration(c.LateStartUs) * time.Microsecond,
-			Others: c.Others,
+			Others:   c.Others,
+			Protocol: cmp.Or(c.Protocol, "http/1.1"), Streams: max(c.Streams, 1),
 		},
 		Result: r,
 	}, nil

@@ -57,7 +57,7 @@ func testDocument() *Document {
 	res.InFlight = 2
 	return &Document{
 		Version: "test",
-		Config: RunConfig{URL: "http://127.0.0.1:8080/", Threads: 2, Connections: 10, Duration: 3 * time.Second,
+		Config: RunConfig{URL: "http://127.0.0.1:8080/", Threads: 2, Connections: 10, Duration: 3 * time.Second, Protocol: "http/1.1", Streams: 1,
 			Timeout: 2 * time.Second, HeaderNames: []string{"X-Token"}, Runs: 1},
 		Result: res,
 	}
@@ -161,6 +161,8 @@ type (
 			Address string `json:"address"`
 			Threads int    `json:"threads"`
 		} `json:"other_addresses"`
+		Protocol string `json:"protocol"`
+		Streams  int    `json:"streams"`
 	}
 	schemaErrors struct {
 		Connect, Read, Write, Timeout, Protocol, Non2xx uint64
@@ -192,7 +194,7 @@ type (
 // required lists, per object, the keys every document has (values may be null).
 var required = map[string][]string{
 	"":          {"schema", "schema_version", "volley_version", "config", "start", "elapsed_us", "requests", "in_flight", "bytes", "requests_per_sec", "bytes_per_sec", "errors", "status_codes", "latency", "latency_uncorrected", "thread_rate", "series", "connections", "origins"},
-	"config":    {"url", "threads", "connections", "duration_s", "request_limit", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us", "other_addresses"},
+	"config":    {"url", "threads", "connections", "duration_s", "request_limit", "timeout_s", "rate", "script", "header_names", "runs", "shard", "late_start_us", "other_addresses", "protocol", "streams"},
 	"errors":    {"connect", "read", "write", "timeout", "protocol", "non2xx", "reasons"},
 	"latency":   {"unit", "count", "min", "max", "mean", "stdev", "percentiles", "sum", "sumsq", "hdr"},
 	"series":    {"interval_s", "points"},

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -121,6 +122,10 @@ func Merge(docs []*Document) *Document {
 		if c.Script == "" {
 			c.Script = o.Script
 		}
+		if p := cmp.Or(o.Protocol, "http/1.1"); !slices.Contains(strings.Split(cmp.Or(c.Protocol, "http/1.1"), ", "), p) {
+			c.Protocol = cmp.Or(c.Protocol, "http/1.1") + ", " + p // runs of different protocols, listed
+		}
+		c.Streams = max(c.Streams, o.Streams)
 		for _, h := range o.HeaderNames {
 			if !slices.Contains(c.HeaderNames, h) {
 				c.HeaderNames = append(c.HeaderNames, h)

@@ -28,6 +28,10 @@ type Run struct {
 	Uncorrected bool
 	Lag         *stats.Histogram
 
+	// Protocol is "h2" or "h2c" for an HTTP/2 run, with Streams per connection; "" (HTTP/1.1)
+	// keeps wrk's banner to the byte.
+	Protocol string
+	Streams  int
 	// Others are addresses other than the target's that threads loaded (a script's
 	// thread.addr, granted by --allow-net): the report says so after wrk's lines.
 	Others []OtherAddress
@@ -49,9 +53,10 @@ const maxReasons = 5
 //
 //	Running 10s test @ http://127.0.0.1:8080/
 //	  2 threads and 10 connections
-//
 //	Running 5000 requests @ http://127.0.0.1:8080/               (-n 5000)
 //	Running 5000 requests, for at most 10s @ http://127.0.0.1:8080/  (-n 5000 -d 10s)
+//
+// and for HTTP/2, "  2 threads and 10 connections × 8 streams (h2c)".
 func WriteBanner(w io.Writer, run Run) error {
 	what := FormatDuration(run.Duration) + " test"
 	if run.Requests > 0 {
@@ -60,8 +65,12 @@ func WriteBanner(w io.Writer, run Run) error {
 			what += ", for at most " + FormatDuration(run.Duration)
 		}
 	}
-	_, err := fmt.Fprintf(w, "Running %s @ %s\n  %d threads and %d connections\n",
-		what, Escape(run.URL), run.Threads, run.Connections)
+	streams := ""
+	if run.Protocol != "" {
+		streams = fmt.Sprintf(" × %d streams (%s)", run.Streams, run.Protocol)
+	}
+	_, err := fmt.Fprintf(w, "Running %s @ %s\n  %d threads and %d connections%s\n",
+		what, Escape(run.URL), run.Threads, run.Connections, streams)
 	return err
 }
 

@@ -440,8 +440,8 @@ func (s *state) fileFlush(L *lua.LState) int {
 	return 1
 }
 
-// readable makes f's data current for a read, or says why it cannot be read.
-func (s *state) readable(L *lua.LState, f *luaFile) {
+// readyToRead makes f's data current for a read, or says why it cannot be read.
+func (s *state) readyToRead(L *lua.LState, f *luaFile) {
 	switch f.kind {
 	case kindStdout, kindStderr:
 		L.RaiseError("%s cannot be read", f.name)
@@ -490,7 +490,7 @@ func (s *state) readLine(L *lua.LState, f *luaFile, keepNewline bool) (string, b
 		}
 		return string(b), true
 	}
-	s.readable(L, f)
+	s.readyToRead(L, f)
 	if f.pos >= len(f.data) {
 		return "", false
 	}
@@ -511,7 +511,7 @@ func (s *state) readLine(L *lua.LState, f *luaFile, keepNewline bool) (string, b
 // the letter after "*" counts, so "*number", "*all" and "*line" work too).
 func (s *state) fileRead(L *lua.LState) int {
 	f := s.checkFile(L, "read")
-	s.readable(L, f)
+	s.readyToRead(L, f)
 	n := L.GetTop()
 	if n == 1 {
 		L.Push(lua.LString("*l"))
@@ -591,7 +591,7 @@ func (f *luaFile) readNumber() lua.LValue {
 
 func (s *state) fileLines(L *lua.LState) int {
 	f := s.checkFile(L, "lines")
-	s.readable(L, f)
+	s.readyToRead(L, f)
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		if f.closed {
 			L.RaiseError("file is already closed")
@@ -624,7 +624,7 @@ func (s *state) fileSeek(L *lua.LState) int {
 		L.Push(lua.LNumber(st.Size()))
 		return 1
 	}
-	s.readable(L, f)
+	s.readyToRead(L, f)
 	base := 0
 	switch whence := optString(L, 2, "seek", "cur"); whence {
 	case "set":

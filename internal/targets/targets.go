@@ -25,6 +25,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"volley/internal/h1"
 	"volley/internal/target"
@@ -191,9 +192,10 @@ func (rd *reader) body(t *Target, path string) error {
 	return nil
 }
 
-// ReadFile reads a regular file under root, at most limit bytes.
+// ReadFile reads a regular file under root, at most limit bytes. It is opened non-blocking, so
+// that a FIFO or a device named by a targets file is refused instead of hanging the start.
 func ReadFile(root *os.Root, path string, limit int64) ([]byte, error) {
-	f, err := root.Open(path)
+	f, err := root.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -202,14 +204,15 @@ func ReadFile(root *os.Root, path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w (body files are read under %s)", err, target.Quote(root.Name()))
 	}
 	defer func() { _ = f.Close() }() // read only: nothing to lose
-	return ReadLimited(f, limit)
-}
-
-// ReadLimited reads an open regular file whole, at most limit bytes.
-func ReadLimited(f *os.File, limit int64) ([]byte, error) {
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
+	return ReadLimited(f, limit)
+}
+
+// ReadLimited reads f whole, at most limit bytes: a file the user named, which may be a pipe
+// (--body-file <(…)).
+func ReadLimited(f *os.File, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err

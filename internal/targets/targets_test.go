@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -76,6 +77,9 @@ func TestReadErrors(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(r.Name(), "link")); err != nil {
 		t.Fatal(err)
 	}
+	if err := syscall.Mkfifo(filepath.Join(r.Name(), "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct{ file, want string }{
 		{"", "t:0: no targets"},
 		{"# only\n\n", "t:2: no targets"},
@@ -97,6 +101,8 @@ func TestReadErrors(t *testing.T) {
 		{"POST http://h/\n@" + outside + "\n", "path escapes from parent"},
 		{"POST http://h/\n@link\n", "t:2: @link: path escapes from parent"},
 		{"POST http://h/\n@.\n", "t:2: @.: not a regular file"},
+		{"POST http://h/\n@fifo\n", "t:2: @fifo: not a regular file"}, // refused, not waited on
+		{"POST http://h/\n@/dev/zero\n", "path escapes from parent"},
 		{"GET http://h/\n\nGET http://h/\n" + strings.Repeat("x", MaxLineBytes+1) + "\n", "t:4: line longer than 64 KiB"},
 	}
 	for _, tt := range tests {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"time"
+
+	"volley/internal/h2"
 )
 
 const (
@@ -73,6 +75,12 @@ func newConn(s *Server, nc net.Conn, id uint64) *conn {
 func (c *conn) serve() {
 	defer c.s.forget(c)
 	defer c.nc.Close()
+	if h2c, err := c.sniffH2(); err != nil || h2c {
+		if h2c {
+			_ = c.serveH2() // how an HTTP/2 connection ends is not the server's business
+		}
+		return
+	}
 	for {
 		var req request
 		err := c.readRequest(&req)
@@ -93,6 +101,19 @@ func (c *conn) serve() {
 		}
 		return
 	}
+}
+
+// sniffH2 reads until it can tell an HTTP/2 preface from an HTTP/1.1 request.
+func (c *conn) sniffH2() (bool, error) {
+	for c.w-c.r < len(h2.Preface) {
+		if !isPreface(c.buf[c.r:c.w]) {
+			return false, nil
+		}
+		if err := c.fill(); err != nil {
+			return false, err
+		}
+	}
+	return isPreface(c.buf[c.r:c.w]), nil
 }
 
 // respond decides when p is written: at once when nothing is held before

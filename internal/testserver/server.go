@@ -1,6 +1,7 @@
 // Package testserver is volley's built-in target: a small, fast and strict
 // HTTP/1.1 server on loopback, used by `volley demo`, integration tests and
-// benchmarks.
+// benchmarks. A connection that opens with the HTTP/2 preface is served as
+// HTTP/2 with prior knowledge (h2c, see h2.go), on the same routes.
 //
 // It is written directly on net.Listener rather than net/http so that it can
 // count requests and responses exactly, record when requests arrive, hold

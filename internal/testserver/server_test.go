@@ -147,7 +147,7 @@ func TestMalformed(t *testing.T) {
 		{"GET / http/1.1\r\nHost: t\r\n\r\n", 400},
 		{"GET / HTTP/1.10\r\nHost: t\r\n\r\n", 400},
 		{"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505},
-		{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+		{"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n", 505}, // not quite the HTTP/2 preface
 		{"GET hello HTTP/1.1\r\nHost: t\r\n\r\n", 400},
 		{"GET /\x01 HTTP/1.1\r\nHost: t\r\n\r\n", 400},
 		{"GET /\xff HTTP/1.1\r\nHost: t\r\n\r\n", 400},
