@@ -495,7 +495,7 @@ func TestLargeBuiltinsStopInTime(t *testing.T) {
 			func(o *Options) { o.HookTimeout = 10 * time.Millisecond; o.MemoryLimit = 1 << 30 })
 		L := m.main.L
 		L.Push(m.main.global("whole"))
-		if err := m.main.pcall("whole", 10*time.Second, 0, 1); err != nil {
+		if err := m.main.pcall("whole", time.Minute, 0, 1); err != nil { // the reference: only a guard against a hang
 			t.Fatal(err)
 		}
 		whole := time.Duration(float64(L.Get(-1).(lua.LNumber)) * float64(time.Second))
