@@ -11,3 +11,5 @@ require (
 	golang.org/x/net v0.63.0
 	golang.org/x/sys v0.50.0
 )
+
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

@@ -84,7 +84,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 func run(cfg *cli.Config, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	defer stop()
 
 	ecfg := engine.Config{
@@ -135,7 +135,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		// What scripts print reaches a terminal escaped, newlines and tabs kept.
 		scriptOut := &report.SafeWriter{W: text}
 		defer scriptOut.Flush() //nolint:errcheck // nothing better to do if stdout is gone
-		if sm, err = loadScript(cfg, policy, scriptOut, stderr); err != nil {
+		if sm, err = loadScript(cfg, policy, scriptOut, stderr, ctx.Done()); err != nil {
 			warn(stderr, loadError(err))
 			return ExitUsage
 		}
@@ -198,7 +198,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
-	if res.ScriptErr != nil {
+	if res.ScriptErr != nil && !interrupted(res.ScriptErr) {
 		// A script that fails ends the run with its one line: the run it cut short is no
 		// result to report or to write (and is all zeros when it failed at the first request).
 		warn(stderr, res.ScriptErr.Error())
@@ -235,6 +235,38 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		return ExitThreshold
 	}
 	return ExitOK
+}
+
+// interruptContext is canceled by the first SIGINT or SIGTERM: the run stops (and so does any
+// script call running: the main chunk, setup, init, a hook, done) and the report is still
+// written, as wrk does. A second signal ends the process at once with the shell's status for it
+// (128+n), whatever is running. Explicitly, rather than by restoring the default disposition:
+// a process started in the background by a shell inherits SIGINT ignored, and would then ignore
+// the second one.
+func interruptContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-sigs:
+			n, _ := sig.(syscall.Signal)
+			os.Exit(128 + int(n))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // memoryBudget bounds what a hostile server can make volley hold over all connections at once:

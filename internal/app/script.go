@@ -23,7 +23,7 @@ import (
 // threads' addresses and static requests come from their states.
 // loadScript compiles and runs the script in the main state: before the target is
 // resolved, so that a broken script is reported as such, as wrk does.
-func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout, stderr io.Writer) (*script.Main, error) {
+func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout, stderr io.Writer, interrupt <-chan struct{}) (*script.Main, error) {
 	t := cfg.Target
 	port := ""
 	if t.PortGiven {
@@ -48,6 +48,7 @@ func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout, stderr io.Wri
 		Net:         policy,
 
 		MaxRequestBytes: cfg.MaxRequestBytes,
+		Interrupt:       interrupt,
 	})
 }
 
@@ -118,6 +119,13 @@ func scriptThreads(m *script.Main, cfg *cli.Config, o *origin) ([]engine.Thread,
 		}
 	}
 	return threads, origins, nil
+}
+
+// interrupted reports whether err is a script call stopped by SIGINT: a hook stopped that way
+// ends the run as the signal does, with the report, not as the script's failure.
+func interrupted(err error) bool {
+	var se *script.Error
+	return errors.As(err, &se) && se.Kind == script.ErrInterrupted
 }
 
 // done calls the script's done(summary, latency, requests).

@@ -193,6 +193,7 @@ func (s *state) concat(L *lua.LState) int {
 	}
 	if plain {
 		s.checkSize(L, size)
+		s.allocating(size)
 		var b strings.Builder
 		b.Grow(size)
 		for i := 1; i <= n; i++ {
@@ -213,6 +214,7 @@ func (s *state) concat(L *lua.LState) int {
 		rs, rok := stringOf(acc)
 		if lok && rok {
 			s.checkSize(L, len(ls)+len(rs))
+			s.allocating(len(ls) + len(rs))
 			acc = lua.LString(ls + rs)
 			continue
 		}

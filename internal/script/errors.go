@@ -14,11 +14,12 @@ import (
 type ErrorKind uint8
 
 const (
-	ErrScript     ErrorKind = iota + 1 // syntax error, runtime error, error() or a bad hook result
-	ErrTimeout                         // a call ran past its time limit
-	ErrMemory                          // the script state grew past the memory quota
-	ErrRequest                         // request() returned bytes that are not valid HTTP/1.1 requests
-	ErrPermission                      // Load could not read the script or an --allow-read root: the invocation's fault, not the script's
+	ErrScript      ErrorKind = iota + 1 // syntax error, runtime error, error() or a bad hook result
+	ErrTimeout                          // a call ran past its time limit
+	ErrMemory                           // the script state grew past the memory quota
+	ErrRequest                          // request() returned bytes that are not valid HTTP/1.1 requests
+	ErrPermission                       // Load could not read the script or an --allow-read root: the invocation's fault, not the script's
+	ErrInterrupted                      // Options.Interrupt was closed: the call was stopped, or never started
 )
 
 // Error is a script failure with a one-line, user-facing message such as

@@ -34,10 +34,13 @@ func (s *state) strFormat(L *lua.LState) int {
 		if arg > L.GetTop() {
 			argError(L, arg, "format", "no value")
 		}
+		before := len(out)
 		out = s.formatOne(L, out, spec, arg)
 		s.checkSize(L, len(out))
+		s.work(len(out) - before)
 	}
-	L.Push(lua.LString(out))
+	s.allocating(len(out))
+	L.Push(lua.LString(ownedString(out)))
 	return 1
 }
 

@@ -2,6 +2,7 @@ package script
 
 import (
 	"errors"
+	"math"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -109,8 +110,55 @@ func (g *guard) fire(word uint64, why *abortError) bool {
 	return true
 }
 
-// checkAbort is for Go loops inside builtins (sorting, pattern
-// replacement): it raises the pending abort as the VM would.
+// work is for builtins that loop in Go, where the VM's check for a stop
+// never runs: it counts the bytes they touch (compare, copy, scan) and polls
+// for a stop every workStep of them, so that a builtin stops within about a
+// millisecond of being told to, whatever the size of its arguments.
+func (s *state) work(n int) {
+	s.worked += n
+	if s.worked < workStep {
+		return
+	}
+	s.worked = 0
+	s.checkAbort()
+	// On a busy machine (collections back to back, both cores taken) the
+	// watchdog may run late: the call's own clock, started at its first
+	// poll, stops it too.
+	now := time.Now()
+	if s.pollSeq != s.g.seq {
+		s.pollSeq, s.firstPoll = s.g.seq, now
+	} else if now.Sub(s.firstPoll) > time.Duration(s.g.limit.Load()) {
+		s.g.fire(s.g.word.Load(), s.m.timeoutError(&s.g))
+		s.checkAbort()
+	}
+}
+
+// workStep is the bytes of work between two polls: about 0.1-1 ms.
+const workStep = 1 << 20
+
+// allocating is called by builtins about to allocate a string of n bytes.
+// Once the state has built, since it was last measured, more than the quota
+// has room for, it is measured then and there, the running calls' locals
+// included, and the call is stopped if the state holds too much: growth
+// through builtins is stopped before it outgrows the quota, not a watchdog
+// tick (and a garbage collection) later. Strings that turn out to be garbage
+// only cost that measurement.
+func (s *state) allocating(n int) {
+	s.work(n) // building it is work too
+	s.allocated += int64(n)
+	if s.allocated <= s.m.opts.MemoryLimit-s.m.scriptBytes() {
+		return
+	}
+	s.allocated = 0
+	// Not stored as the state's size: the watchdog adds the call's growth
+	// of the live heap to the size measured at the end of the last call.
+	if s.m.scriptBytes()-s.g.size.Load()+sizeOfState(s)+int64(n) > s.m.opts.MemoryLimit {
+		s.g.fire(s.g.word.Load(), &abortError{ErrMemory, "exceeded the memory quota of " + mib(s.m.opts.MemoryLimit)})
+		s.checkAbort()
+	}
+}
+
+// checkAbort raises the pending abort as the VM would.
 func (s *state) checkAbort() {
 	select {
 	case <-s.g.ctx.ch:
@@ -129,6 +177,11 @@ func (s *state) pcall(what string, limit time.Duration, nargs, nret int) error {
 	}
 	s.steps = int(max(1_000_000, min(int64(limit)/40, 10_000_000)))
 	s.g.begin(limit, setup)
+	// After begin: an interrupt either finds this call running or was
+	// flagged before this check.
+	if s.m.interrupted.Load() && !s.m.finishing.Load() {
+		s.g.fire(s.g.word.Load(), &abortError{ErrInterrupted, "interrupted"})
+	}
 	err := L.PCall(nargs, nret, nil)
 	why := s.g.end(L)
 	if err != nil {
@@ -182,15 +235,19 @@ func (s *state) fail(kind ErrorKind, msg string) *Error {
 // covers all states together.
 func (s *state) measure() error {
 	s.g.walkDue.Store(false)
+	s.allocated = 0
 	start := time.Now()
 	s.g.size.Store(sizeOfState(s))
 	s.g.walkCost.Store(int64(time.Since(start)))
 	if s.samples == nil {
 		s.samples = heapSamples()
 	}
-	_, _, allocs := readHeap(s.samples)
+	live, allocs := readHeap(s.samples)
 	s.m.allocsAtWalk.Store(allocs)
-	if total := s.m.scriptBytes(); total > s.m.opts.MemoryLimit {
+	total := s.m.scriptBytes()
+	s.m.liveAtWalk.Store(live)
+	s.m.otherAtWalk.Store(max(int64(min(live, math.MaxInt64))-total, 0))
+	if total > s.m.opts.MemoryLimit {
 		return s.fail(ErrMemory, "memory quota exceeded: script state holds about "+
 			mib(total)+" (limit "+mib(s.m.opts.MemoryLimit)+")")
 	}

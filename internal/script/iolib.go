@@ -368,6 +368,7 @@ func (s *state) ioDefault(L *lua.LState, def **lua.LUserData, fname, mode string
 func (s *state) ioLines(L *lua.LState) int {
 	var f *luaFile
 	closeAtEnd := false
+	ud := s.input
 	if L.GetTop() == 0 || L.Get(1) == lua.LNil {
 		if s.input == s.stdin {
 			L.RaiseError("%s", sandboxMessage("io.lines()", "standard input is not readable; give io.lines a file name and --allow-read"))
@@ -375,13 +376,14 @@ func (s *state) ioLines(L *lua.LState) int {
 		f = s.input.Value.(*luaFile) //nolint:forcetypeassert // only files are kept as the default input
 	} else {
 		path := checkString(L, 1, "lines")
-		ud, err := s.open(L, "io.lines", path, "r")
+		var err error
+		ud, err = s.open(L, "io.lines", path, "r")
 		if err != nil {
 			L.RaiseError("%s", ioMessage(path, err))
 		}
 		f, closeAtEnd = ud.Value.(*luaFile), true //nolint:forcetypeassert // open made it
 	}
-	L.Push(L.NewFunction(func(L *lua.LState) int {
+	L.Push(L.NewClosure(func(L *lua.LState) int {
 		if f.closed {
 			if closeAtEnd {
 				return 0
@@ -397,7 +399,7 @@ func (s *state) ioLines(L *lua.LState) int {
 		}
 		L.Push(lua.LString(line))
 		return 1
-	}))
+	}, ud)) // an upvalue, so that measuring the state sees the file's data
 	return 1
 }
 
@@ -592,7 +594,8 @@ func (f *luaFile) readNumber() lua.LValue {
 func (s *state) fileLines(L *lua.LState) int {
 	f := s.checkFile(L, "lines")
 	s.readyToRead(L, f)
-	L.Push(L.NewFunction(func(L *lua.LState) int {
+	ud := L.Get(1)
+	L.Push(L.NewClosure(func(L *lua.LState) int {
 		if f.closed {
 			L.RaiseError("file is already closed")
 		}
@@ -602,7 +605,7 @@ func (s *state) fileLines(L *lua.LState) int {
 		}
 		L.Push(lua.LString(line))
 		return 1
-	}))
+	}, ud)) // an upvalue, so that measuring the state sees the file's data
 	return 1
 }
 

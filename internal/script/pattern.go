@@ -83,7 +83,9 @@ func (s *state) strGmatch(L *lua.LState) int {
 	subject := checkString(L, 1, "gmatch")
 	pat := checkString(L, 2, "gmatch")
 	it := luapattern.NewGmatch(subject, pat)
-	L.Push(L.NewFunction(func(L *lua.LState) int {
+	// The subject is an upvalue as well as captured, so that measuring the
+	// state sees what a kept iterator holds.
+	L.Push(L.NewClosure(func(L *lua.LState) int {
 		start, end, caps, ok, err := it.Next(s.budget())
 		if err != nil {
 			patternError(L, "string.gmatch", err)
@@ -92,7 +94,7 @@ func (s *state) strGmatch(L *lua.LState) int {
 			return 0
 		}
 		return pushCaptures(L, subject, start, end, caps, true)
-	}))
+	}, lua.LString(subject)))
 	return 1
 }
 
@@ -117,6 +119,7 @@ func (s *state) strGsub(L *lua.LState) int {
 	if err != nil {
 		patternError(L, "string.gsub", err)
 	}
+	s.allocating(len(out))
 	L.Push(lua.LString(out))
 	L.Push(lua.LNumber(n))
 	return 2

@@ -57,6 +57,11 @@ type Options struct {
 	MemoryLimit  int64         // bytes of script state, all states together
 	Stdout       io.Writer     // print and io.write, buffered
 	Stderr       io.Writer     // io.stderr and the sandbox's warnings (an os.getenv not granted)
+
+	// Interrupt, once closed (SIGINT), stops the calls running and refuses
+	// those that follow, except done(): wrk runs done() after an interrupted
+	// run, so Done runs; an interrupt that comes while it runs stops it.
+	Interrupt <-chan struct{}
 }
 
 // Defaults for zero Options fields.
@@ -93,7 +98,12 @@ type Main struct {
 	envWarned map[string]bool // os.getenv names already warned about
 	modules   moduleCache
 
-	allocsAtWalk atomic.Uint64 // bytes allocated by the program at the last measurement of a state
+	liveAtWalk   atomic.Uint64 // the live heap at the last measurement of a state
+	allocsAtWalk atomic.Uint64 // bytes the program had allocated then
+	otherAtWalk  atomic.Int64  // what the rest of the program held then: the live heap less all states
+
+	interrupted atomic.Bool // Options.Interrupt was closed
+	finishing   atomic.Bool // Done has started
 
 	mu      sync.Mutex
 	states  atomic.Pointer[[]*state]
@@ -103,28 +113,32 @@ type Main struct {
 
 // state is one Lua state and what the sandbox keeps beside it.
 type state struct {
-	m        *Main
-	L        *lua.LState
-	g        guard
-	thread   *Thread // nil in the main state
-	wrk      *lua.LTable
-	rng      *rand.Rand
-	out      []byte         // print and io.write to stdout, not yet written
-	output   *lua.LUserData // io.output(), io.write's file
-	input    *lua.LUserData // io.input(), io.read's file
-	stdin    *lua.LUserData
-	files    []*luaFile     // files open for writing
-	loaded   *lua.LTable    // package.loaded
-	jsonNull *lua.LUserData // the JSON modules' null, one for all of them
-	steps    int            // pattern matching steps allowed per builtin call, by time limit
-	concatFn *lua.LFunction
-	fileMeta *lua.LTable
-	stdout   *lua.LUserData
-	addrMeta *lua.LTable
-	thrMeta  *lua.LTable
-	thrFuncs map[string]lua.LValue
-	fields   []h1.Field // wrk.format scratch
-	samples  []metrics.Sample
+	m         *Main
+	L         *lua.LState
+	g         guard
+	thread    *Thread // nil in the main state
+	wrk       *lua.LTable
+	rng       *rand.Rand
+	out       []byte         // print and io.write to stdout, not yet written
+	output    *lua.LUserData // io.output(), io.write's file
+	input     *lua.LUserData // io.input(), io.read's file
+	stdin     *lua.LUserData
+	files     []*luaFile     // files open for writing
+	loaded    *lua.LTable    // package.loaded
+	jsonNull  *lua.LUserData // the JSON modules' null, one for all of them
+	steps     int            // pattern matching steps allowed per builtin call, by time limit
+	worked    int            // bytes of builtin work since the last poll for a stop (see work)
+	pollSeq   uint64         // the call (guard.seq) that firstPoll belongs to
+	firstPoll time.Time      // when work first polled in that call
+	allocated int64          // bytes of strings built since the last measurement (see allocating)
+	concatFn  *lua.LFunction
+	fileMeta  *lua.LTable
+	stdout    *lua.LUserData
+	addrMeta  *lua.LTable
+	thrMeta   *lua.LTable
+	thrFuncs  map[string]lua.LValue
+	fields    []h1.Field // wrk.format scratch
+	samples   []metrics.Sample
 }
 
 // output serializes writes of the states' buffers to Options.Stdout.
@@ -219,7 +233,8 @@ func Load(o Options) (*Main, error) {
 		return nil, err
 	}
 	m.proto = proto
-	_, _, allocs := readHeap(heapSamples())
+	live, allocs := readHeap(heapSamples())
+	m.liveAtWalk.Store(live)
 	m.allocsAtWalk.Store(allocs)
 	m.wd = newWatchdog(m)
 	s, err := m.newState(nil)

@@ -1,19 +1,46 @@
 package script
 
 import (
+	"sync/atomic"
+	"unsafe"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Approximate sizes in bytes of gopher-lua's objects on a 64-bit Go heap.
+// Approximate sizes in bytes of gopher-lua's objects on a 64-bit Go heap,
+// checked against the heap in TestSizeOfStateFollowsTheHeap.
 const (
-	sizeValue     = 16  // an LValue interface in an array slot
-	sizeHashEntry = 64  // a hash entry: map slot, key list entry, key index
-	sizeTable     = 120 // LTable header and its maps' headers
-	sizeFunction  = 80  // LFunction
-	sizeUpvalue   = 48
-	sizeUserdata  = 48
-	sizeString    = 16 // string header; the bytes are added
+	sizeValue    = 16 // an LValue interface in an array slot or a key list
+	sizeTable    = 96 // LTable
+	sizeFunction = 88 // LFunction
+	sizeUpvalue  = 48
+	sizeUserdata = 48
+	sizeString   = 32 // the string header an LValue boxes, and its allocation; the bytes are added
+	// A hash part of n keys is two Go maps of at least 8 slots at a load
+	// of 7/8 (the values by key, 32-byte slots; the keys' order, 24-byte
+	// slots, each with a control byte) and the list of keys.
+	sizeMapSlots = 8
+	sizeMapSlot  = 70  // 32 + 24 + 2, and the slack of a grown map
+	sizeMaps     = 160 // the two maps' headers and allocation overhead
+	// sizeHashEntry is one entry of a full hash part, for bounds that count
+	// entries (thread:get/set copies).
+	sizeHashEntry = sizeMapSlot + sizeValue
+	// Strings of this size or more are counted once however many values
+	// refer to them (a response body kept in many places is one string).
+	sharedString = 1 << 10
 )
+
+// hashBytes estimates the memory of a hash part that holds n keys.
+func hashBytes(n int) int64 {
+	if n == 0 {
+		return 0
+	}
+	slots := sizeMapSlots
+	for slots*7 < n*8 {
+		slots *= 2
+	}
+	return sizeMaps + int64(slots)*sizeMapSlot + int64(n)*sizeValue
+}
 
 // sizer is implemented by userdata values that hold memory of their own
 // (an open file's contents).
@@ -23,13 +50,14 @@ type sizer interface{ size() int64 }
 // reachable from its globals and registry, strings counted once per
 // reference. It runs on the state's own goroutine between calls.
 func sizeOfState(s *state) int64 {
-	w := walker{seen: make(map[any]struct{})}
+	w := walker{epoch: walkEpoch.Add(1), strings: make(map[*byte]struct{})}
 	w.push(s.L.G.Global)
 	w.push(s.L.G.Registry)
 	w.push(s.L.GetMetatable(lua.LString("")))
 	for _, v := range s.roots() {
 		w.push(v)
 	}
+	s.L.StackValues(w.push) // during a call, its locals
 	for len(w.stack) > 0 {
 		v := w.stack[len(w.stack)-1]
 		w.stack = w.stack[:len(w.stack)-1]
@@ -38,50 +66,59 @@ func sizeOfState(s *state) int64 {
 	return w.total + int64(cap(s.out))
 }
 
+// walkEpoch numbers the walks: an object marked with the current walk's
+// number has been counted (see the patched LTable.Visit).
+var walkEpoch atomic.Uint32
+
 type walker struct {
-	seen  map[any]struct{}
-	stack []lua.LValue
-	total int64
+	epoch   uint32
+	strings map[*byte]struct{}
+	stack   []lua.LValue
+	total   int64
 }
 
 func (w *walker) push(v lua.LValue) {
 	switch x := v.(type) {
 	case lua.LString:
-		w.total += sizeString + int64(len(x))
+		w.str(string(x))
 	case *lua.LTable:
-		if x != nil {
-			w.mark(x)
+		if x != nil && x.Visit(w.epoch) {
+			w.stack = append(w.stack, x)
 		}
 	case *lua.LFunction:
-		if x != nil {
-			w.mark(x)
+		if x != nil && x.Visit(w.epoch) {
+			w.stack = append(w.stack, x)
 		}
 	case *lua.LUserData:
-		if x != nil {
-			w.mark(x)
+		if x != nil && x.Visit(w.epoch) {
+			w.stack = append(w.stack, x)
 		}
 	}
 }
 
-func (w *walker) mark(v lua.LValue) {
-	if _, ok := w.seen[v]; !ok {
-		w.seen[v] = struct{}{}
-		w.stack = append(w.stack, v)
+func (w *walker) str(s string) {
+	if len(s) >= sharedString {
+		p := unsafe.StringData(s) //nolint:gosec // G103: the address only identifies the string; it is never dereferenced
+		if _, ok := w.strings[p]; ok {
+			w.total += sizeString
+			return
+		}
+		w.strings[p] = struct{}{}
 	}
+	// The heap rounds small allocations up to 8 or 16 bytes.
+	w.total += sizeString + int64((len(s)+15)&^15)
 }
 
 func (w *walker) visit(v lua.LValue) {
 	switch x := v.(type) {
 	case *lua.LTable:
-		w.total += sizeTable
+		// What the table has room for, not only what it holds: an emptied
+		// array part or deleted keys awaiting compaction are memory too.
+		arraySlots, hashKeys := x.Capacity()
+		w.total += sizeTable + int64(arraySlots)*sizeValue + hashBytes(hashKeys)
 		w.push(x.Metatable)
-		n := x.Len()
-		w.total += int64(n) * sizeValue
 		x.ForEach(func(k, v lua.LValue) {
-			if kn, ok := k.(lua.LNumber); !ok || float64(kn) != float64(int(kn)) || int(kn) < 1 || int(kn) > n {
-				w.total += sizeHashEntry
-				w.push(k)
-			}
+			w.push(k)
 			w.push(v)
 		})
 	case *lua.LFunction:

@@ -32,6 +32,7 @@ type Summary struct {
 // Done calls done(summary, latency, requests) in the main state, if the
 // script defines done. The threads' buffered output is written first.
 func (m *Main) Done(sum Summary, latency, requests Stats) error {
+	m.finishing.Store(true)
 	m.mu.Lock()
 	threads := append([]*Thread(nil), m.threads...)
 	m.mu.Unlock()

@@ -1,7 +1,7 @@
 package script
 
 import (
-	"strings"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -20,12 +20,12 @@ func (s *state) openString(G *lua.LTable) {
 		"gmatch":  s.strGmatch,
 		"gsub":    s.strGsub,
 		"len":     strLen,
-		"lower":   strLower,
+		"lower":   s.strLower,
 		"match":   s.strMatch,
 		"rep":     s.strRep,
-		"reverse": strReverse,
+		"reverse": s.strReverse,
 		"sub":     strSub,
-		"upper":   strUpper,
+		"upper":   s.strUpper,
 	})
 	G.RawSetString("string", lib)
 	// Strings index the library through a metatable that getmetatable
@@ -33,6 +33,13 @@ func (s *state) openString(G *lua.LTable) {
 	mt := lockedMetatable(L)
 	mt.RawSetString("__index", lib)
 	L.SetMetatable(lua.LString(""), mt)
+}
+
+// ownedString returns b as a string without copying it: for a buffer a
+// builtin has just filled and never writes again (results of up to 64 MiB
+// need not be copied twice).
+func ownedString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b)) //nolint:gosec // G103: callers own b and never write it again
 }
 
 // strRange converts Lua's i, j (1-based, negative from the end) to a byte
@@ -84,37 +91,59 @@ func strLen(L *lua.LState) int {
 	return 1
 }
 
-func strLower(L *lua.LState) int {
-	str := checkString(L, 1, "lower")
-	b := []byte(str)
-	for i, c := range b {
+// lowerBytes and upperBytes map bytes as C's tolower and toupper in the
+// "C" locale.
+var lowerBytes, upperBytes = func() (lo, up [256]byte) {
+	for i := range 256 {
+		c := byte(i)
+		lo[i], up[i] = c, c
 		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
+			lo[i] = c + 'a' - 'A'
 		}
-	}
-	L.Push(lua.LString(b))
-	return 1
-}
-
-func strUpper(L *lua.LState) int {
-	str := checkString(L, 1, "upper")
-	b := []byte(str)
-	for i, c := range b {
 		if c >= 'a' && c <= 'z' {
-			b[i] = c - ('a' - 'A')
+			up[i] = c - ('a' - 'A')
 		}
 	}
-	L.Push(lua.LString(b))
+	return lo, up
+}()
+
+func (s *state) strLower(L *lua.LState) int {
+	L.Push(lua.LString(s.mapBytes(checkString(L, 1, "lower"), &lowerBytes)))
 	return 1
 }
 
-func strReverse(L *lua.LState) int {
-	str := checkString(L, 1, "reverse")
+func (s *state) strUpper(L *lua.LState) int {
+	L.Push(lua.LString(s.mapBytes(checkString(L, 1, "upper"), &upperBytes)))
+	return 1
+}
+
+// mapBytes returns str with every byte c replaced by to[c], polling for a
+// stop as it goes.
+func (s *state) mapBytes(str string, to *[256]byte) string {
+	s.allocating(len(str))
 	b := make([]byte, len(str))
-	for i := range b {
-		b[i] = str[len(str)-1-i]
+	for start := 0; start < len(b); start += workStep {
+		end := min(start+workStep, len(b))
+		for i := start; i < end; i++ {
+			b[i] = to[str[i]]
+		}
+		s.work(end - start)
 	}
-	L.Push(lua.LString(b))
+	return ownedString(b)
+}
+
+func (s *state) strReverse(L *lua.LState) int {
+	str := checkString(L, 1, "reverse")
+	s.allocating(len(str))
+	b := make([]byte, len(str))
+	for start := 0; start < len(b); start += workStep {
+		end := min(start+workStep, len(b))
+		for i := start; i < end; i++ {
+			b[i] = str[len(str)-1-i]
+		}
+		s.work(end - start)
+	}
+	L.Push(lua.LString(ownedString(b)))
 	return 1
 }
 
@@ -139,19 +168,19 @@ func (s *state) strRep(L *lua.LState) int {
 	if unit > 0 && n > s.m.maxString/unit+1 {
 		s.checkSize(L, s.m.maxString+1)
 	}
-	s.checkSize(L, n*unit-len(sep))
-	if sep == "" {
-		L.Push(lua.LString(strings.Repeat(str, n)))
-		return 1
+	total := n*unit - len(sep)
+	s.checkSize(L, total)
+	s.allocating(total)
+	// One unit, then copies of what is built (a whole number of units, so
+	// the pattern continues), at most workStep bytes at a time.
+	b := make([]byte, total)
+	built := copy(b, str)
+	built += copy(b[built:], sep)
+	for built < total {
+		from := built - built%unit
+		built += copy(b[built:], b[built-from:built-from+min(from, workStep, total-built)])
+		s.work(workStep)
 	}
-	var b strings.Builder
-	b.Grow(n*unit - len(sep))
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(sep)
-		}
-		b.WriteString(str)
-	}
-	L.Push(lua.LString(b.String()))
+	L.Push(lua.LString(ownedString(b)))
 	return 1
 }

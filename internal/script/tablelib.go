@@ -11,7 +11,8 @@ import (
 
 // gopher-lua's table library minus concat and sort, which are replaced:
 // concat builds one capped string, sort polls for an abort while it runs
-// (its comparisons may happen in Go, where the VM's check never runs).
+// (its comparisons may happen in Go, where the VM's check never runs), both
+// by the bytes they touch.
 func (s *state) openTable(G *lua.LTable) {
 	lib, _ := G.RawGetString("table").(*lua.LTable)
 	if lib == nil {
@@ -45,29 +46,36 @@ func (s *state) tableConcat(L *lua.LState) int {
 		parts = append(parts, str)
 		size += len(str) + len(sep)
 		s.checkSize(L, size-len(sep))
+		s.work(len(str) + len(sep) + 16)
 	}
+	s.allocating(size)
 	L.Push(lua.LString(strings.Join(parts, sep)))
 	return 1
 }
 
 type luaSorter struct {
-	s     *state
-	vals  []lua.LValue
-	cmp   *lua.LFunction
-	count int
+	s    *state
+	vals []lua.LValue
+	cmp  *lua.LFunction
 }
 
 func (x *luaSorter) Len() int      { return len(x.vals) }
 func (x *luaSorter) Swap(i, j int) { x.vals[i], x.vals[j] = x.vals[j], x.vals[i] }
 func (x *luaSorter) Less(i, j int) bool {
-	x.count++
-	if x.count&255 == 0 {
-		x.s.checkAbort()
-	}
 	L := x.s.L
 	if x.cmp == nil {
+		// A comparison costs up to the length of the shorter string: one of
+		// two 64 MiB strings takes milliseconds.
+		a, aok := x.vals[i].(lua.LString)
+		b, bok := x.vals[j].(lua.LString)
+		if aok && bok {
+			x.s.work(64 + min(len(a), len(b)))
+		} else {
+			x.s.work(64)
+		}
 		return L.LessThan(x.vals[i], x.vals[j])
 	}
+	x.s.work(64) // the comparator is Lua: the VM polls while it runs
 	L.Push(x.cmp)
 	L.Push(x.vals[i])
 	L.Push(x.vals[j])

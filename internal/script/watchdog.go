@@ -1,10 +1,11 @@
 package script
 
 import (
-	"runtime"
+	"math"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -13,27 +14,71 @@ import (
 // limit is stopped. Allocation inside a single call is bounded three ways:
 // capped builtins refuse to build oversized strings at all; the live heap
 // reported by the last garbage collection must not grow past the quota
-// during the call (measured from when the call was first seen); and, should
-// the collector be slow to run, a collection is forced once the heap holds
-// twice the quota in new objects. Growth across many calls is caught by
-// measuring each state (sizeOfState) at the end of a call, on the state's
-// own goroutine: about once a second, and as soon as the program has
-// allocated more since the last measurement than the quota has room for.
+// during the call (measured from when the call was first seen); and the
+// collector is kept from letting garbage pile up past the quota (gcLimit).
+// Growth across many calls is caught by measuring each state (sizeOfState)
+// at the end of a call, on the state's own goroutine: about once a second,
+// and soon whenever the live heap has grown since the last measurement by
+// more than the quota has room for.
 type watchdog struct {
-	m         *Main
-	tick      time.Duration
-	stop      chan struct{}
-	done      chan struct{}
-	samples   []metrics.Sample
-	lastGC    time.Time
-	gcRunning atomic.Bool
+	m       *Main
+	tick    time.Duration
+	stop    chan struct{}
+	done    chan struct{}
+	samples []metrics.Sample
 }
 
 const (
 	metricLive   = "/gc/heap/live:bytes"
-	metricHeap   = "/memory/classes/heap/objects:bytes"
 	metricAllocs = "/gc/heap/allocs:bytes"
 )
+
+// gcHeadroom is how far above what scripts and the rest of the program hold
+// the Go heap may grow with garbage before the collector must run.
+const gcHeadroom = 32 << 20
+
+// gcLimits sets the Go runtime's soft memory limit (debug.SetMemoryLimit)
+// for the watchdogs alive in the process: the largest of the limits they ask
+// for, never above the limit the process started with (GOMEMLIMIT). The
+// collector's default pacing lets the heap reach twice the live heap before
+// it runs: with a script holding its whole quota, garbage alone would double
+// the process. Near the limit the collector runs sooner instead.
+var gcLimits struct {
+	mu       sync.Mutex
+	original int64
+	want     map[*watchdog]int64
+	set      int64
+}
+
+func (w *watchdog) limitGC(limit int64) {
+	gcLimits.mu.Lock()
+	defer gcLimits.mu.Unlock()
+	if gcLimits.want == nil {
+		gcLimits.want = make(map[*watchdog]int64)
+	}
+	if len(gcLimits.want) == 0 {
+		gcLimits.original = debug.SetMemoryLimit(-1)
+		gcLimits.set = gcLimits.original
+	}
+	if limit < 0 {
+		delete(gcLimits.want, w)
+	} else {
+		gcLimits.want[w] = limit
+	}
+	eff := gcLimits.original
+	if len(gcLimits.want) > 0 {
+		var most int64
+		for _, l := range gcLimits.want {
+			most = max(most, l)
+		}
+		eff = min(eff, most)
+	}
+	// Small moves are not worth the runtime's recomputation of its pacing.
+	if d := eff - gcLimits.set; d > 4<<20 || d < -4<<20 || len(gcLimits.want) == 0 {
+		debug.SetMemoryLimit(eff)
+		gcLimits.set = eff
+	}
+}
 
 func newWatchdog(m *Main) *watchdog {
 	tick := min(m.opts.HookTimeout, m.opts.SetupTimeout) / 10
@@ -50,63 +95,78 @@ func newWatchdog(m *Main) *watchdog {
 }
 
 func heapSamples() []metrics.Sample {
-	return []metrics.Sample{{Name: metricLive}, {Name: metricHeap}, {Name: metricAllocs}}
+	return []metrics.Sample{{Name: metricLive}, {Name: metricAllocs}}
 }
 
 func (w *watchdog) close() {
 	close(w.stop)
 	<-w.done
+	w.limitGC(-1)
 }
 
 func (w *watchdog) run() {
 	defer close(w.done)
 	t := time.NewTicker(w.tick)
 	defer t.Stop()
+	interrupt := w.m.opts.Interrupt
 	for {
 		select {
 		case <-w.stop:
 			return
 		case now := <-t.C:
 			w.check(now)
+		case <-interrupt:
+			interrupt = nil // a closed channel is ready forever
+			w.interrupt()
 		}
 	}
 }
 
-func (w *watchdog) heap() (live, objects, allocs uint64) {
-	return readHeap(w.samples)
+// interrupt stops every call running, and makes pcall refuse those that
+// follow (but done()).
+func (w *watchdog) interrupt() {
+	w.m.interrupted.Store(true)
+	for _, s := range w.m.allStates() {
+		if word := s.g.word.Load(); word&3 == phaseActive {
+			s.g.fire(word, &abortError{ErrInterrupted, "interrupted"})
+		}
+	}
 }
 
-// readHeap returns the live heap as of the last collection, the bytes of
-// heap objects now (live and garbage) and the bytes allocated since the
-// program started (which never decreases, whatever the collector does).
-func readHeap(samples []metrics.Sample) (live, objects, allocs uint64) {
+// readHeap returns the live heap as of the last collection and the bytes
+// allocated since the program started (which never decreases, whatever the
+// collector does).
+func readHeap(samples []metrics.Sample) (live, allocs uint64) {
 	metrics.Read(samples)
-	v := [3]uint64{}
+	var v [2]uint64
 	for i, s := range samples {
 		if s.Value.Kind() == metrics.KindUint64 && i < len(v) {
 			v[i] = s.Value.Uint64()
 		}
 	}
-	return v[0], v[1], v[2]
+	return v[0], v[1]
 }
 
 func (w *watchdog) check(now time.Time) {
 	states := w.m.allStates()
 	limit := uint64(w.m.opts.MemoryLimit) //nolint:gosec // G115: Load made MemoryLimit positive
-	live, objects, allocs := w.heap()
+	live, allocs := readHeap(w.samples)
 	known := uint64(max(w.m.scriptBytes(), 0))
 	// Scripts cannot hold more than they held at the last measurement plus
-	// all that was allocated since: once that exceeds the quota, measure
-	// soon, not only once a second. Allocation is counted, not the heap, so
-	// a collection freeing garbage cannot hide the growth; a measurement,
-	// not the count, decides, since the allocation may be garbage or the
-	// engine's.
-	last := w.m.allocsAtWalk.Load()
-	urgent := allocs > last && allocs-last+known > limit
+	// what the live heap gained since, nor more than that plus all that was
+	// allocated since: once either exceeds the quota, measure soon, not only
+	// once a second. The live heap lags (it is known at collections only);
+	// allocation runs ahead (garbage counts), hence a longer pause between
+	// measurements it asks for. A measurement, not the heap, decides, since
+	// the growth may be the engine's or garbage.
+	last, lastAllocs := w.m.liveAtWalk.Load(), w.m.allocsAtWalk.Load()
+	grew := live > last && live-last+known > limit
+	allocated := allocs > lastAllocs && allocs-lastAllocs+known > limit
 	for _, s := range states {
 		g := &s.g
 		cost := time.Duration(g.walkCost.Load())
-		if now.After(g.nextWalk) || urgent && now.Sub(g.lastWalk) >= max(10*time.Millisecond, 10*cost) {
+		since := now.Sub(g.lastWalk)
+		if now.After(g.nextWalk) || grew && since >= max(10*time.Millisecond, 2*cost) || allocated && since >= max(10*time.Millisecond, 5*cost) {
 			g.lastWalk = now
 			g.nextWalk = now.Add(max(time.Second, 100*cost))
 			g.walkDue.Store(true)
@@ -119,26 +179,31 @@ func (w *watchdog) check(now time.Time) {
 			g.seen, g.seenAt, g.liveAt = word, now, live
 			continue
 		}
-		if lim := time.Duration(g.limit.Load()); now.Sub(g.seenAt) >= lim {
-			msg := "ran longer than " + lim.String() + " (infinite loop?)"
-			if g.setup.Load() {
-				msg = "ran longer than the " + w.m.opts.SetupTimeout.String() + " allowed for the main chunk, setup() and init() together (infinite loop?)"
-			}
-			g.fire(word, &abortError{ErrTimeout, msg})
+		if now.Sub(g.seenAt) >= time.Duration(g.limit.Load()) {
+			g.fire(word, w.m.timeoutError(g))
 			continue
-		}
-		if objects > g.liveAt+2*limit && now.Sub(w.lastGC) >= time.Second && w.gcRunning.CompareAndSwap(false, true) {
-			// Not here: the watchdog must keep ticking while it runs.
-			w.lastGC = now
-			go func() {
-				runtime.GC()
-				w.gcRunning.Store(false)
-			}()
 		}
 		if live > g.liveAt && live-g.liveAt+known > limit {
 			g.fire(word, &abortError{ErrMemory, "exceeded the memory quota of " + mib(w.m.opts.MemoryLimit)})
 		}
 	}
+	// Collect before the heap outgrows what the rest of the program held at
+	// the last measurement plus the quota plus headroom. (Not what it holds
+	// now: the live heap less the last measurement would count a script's
+	// unmeasured growth as the program's.) Should the program have grown,
+	// collections come sooner, the live heap is seen to grow, and the
+	// measurement that follows corrects it. Never below the live heap plus
+	// headroom, where the collector would run without pause.
+	w.limitGC(max(w.m.otherAtWalk.Load()+w.m.opts.MemoryLimit, int64(min(live, math.MaxInt64/2))) + gcHeadroom)
+}
+
+// timeoutError says that g's call ran out of time.
+func (m *Main) timeoutError(g *guard) *abortError {
+	msg := "ran longer than " + time.Duration(g.limit.Load()).String() + " (infinite loop?)"
+	if g.setup.Load() {
+		msg = "ran longer than the " + m.opts.SetupTimeout.String() + " allowed for the main chunk, setup() and init() together (infinite loop?)"
+	}
+	return &abortError{ErrTimeout, msg}
 }
 
 func mib(n int64) string {
