@@ -71,11 +71,14 @@ func TestServeMutualTLS(t *testing.T) {
 		t.Fatalf("serve said %q", line)
 	}
 	f := func(name string) string { return filepath.Join(dir, name) }
-	code, out, errs := runApp("-t1", "-c2", "-d200ms", "--cacert", f("ca.pem"), "--cert", f("client.pem"), "--key", f("client.key"), "https://"+addr+"/hello")
-	if code != 0 || strings.Contains(out, "Socket errors") {
-		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	for _, proto := range [][]string{nil, {"--http2"}} { // HTTP/2 through ALPN too
+		args := append([]string{"-t1", "-c2", "-d200ms", "--cacert", f("ca.pem"), "--cert", f("client.pem"), "--key", f("client.key")}, proto...)
+		code, out, errs := runApp(append(args, "https://"+addr+"/hello")...)
+		if code != 0 || strings.Contains(out, "Socket errors") || strings.Contains(out, "  0 requests") {
+			t.Fatalf("%q: exit %d\n%s%s", proto, code, out, errs)
+		}
 	}
-	code, _, errs = runApp("-t1", "-c1", "-d200ms", "--cacert", f("ca.pem"), "https://"+addr+"/hello")
+	code, _, errs := runApp("-t1", "-c1", "-d200ms", "--cacert", f("ca.pem"), "https://"+addr+"/hello")
 	if code != 2 || !strings.Contains(errs, "certificate required") {
 		t.Fatalf("without a client certificate: exit %d: %s", code, errs)
 	}

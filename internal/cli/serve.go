@@ -23,7 +23,9 @@ const DefaultServeAddr = "127.0.0.1:8080"
 // ServeUsage is "volley serve -h": the flags and the routes.
 const ServeUsage = `Usage: volley serve [--addr HOST:PORT | --unix-socket PATH] [--tls [--mtls] [--tls-dir DIR]]
   The built-in target on its own, to try scripts, targets files and
-  --fail-on thresholds against. It runs until SIGINT or SIGTERM.
+  --fail-on thresholds against. It runs until SIGINT or SIGTERM, and
+  speaks HTTP/1.1 and HTTP/2 on the same port (h2c with prior knowledge,
+  h2 through ALPN with --tls: volley --http2).
   Options:
         --addr        <A>  Listen on A (127.0.0.1:8080); a host that is
                            not loopback (0.0.0.0, a LAN address) exposes

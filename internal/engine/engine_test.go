@@ -125,46 +125,53 @@ func TestReconnectsWhenServerCloses(t *testing.T) {
 	}
 }
 
-// rawServer answers every request on a connection with handle's bytes.
+// rawServer answers every request on a connection with handle's bytes. Its cleanup closes the
+// listener and every open connection, and waits for the accept loop and every handler to return,
+// so that no server goroutine outlives the test (and the WaitGroup never grows while it is waited
+// for: the accept loop holds a count of its own until it has returned).
 func rawServer(t *testing.T, handle func(c net.Conn, r *bufio.Reader)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var closing atomic.Bool
-	conns := make(chan net.Conn, 1024)
-	go func() {
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		conns  = map[net.Conn]struct{}{}
+		closed bool // set by the cleanup: a connection accepted after it is closed at once
+	)
+	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			select {
-			case conns <- c:
-			default:
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c, bufio.NewReader(c))
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		closing.Store(true)
-		ln.Close()
-		for {
-			select {
-			case c := <-conns:
+			mu.Lock()
+			conns[c] = struct{}{}
+			if closed {
 				c.Close()
-				continue
-			default:
 			}
-			break
+			mu.Unlock()
+			wg.Go(func() {
+				defer func() {
+					mu.Lock()
+					delete(conns, c)
+					mu.Unlock()
+					c.Close()
+				}()
+				handle(c, bufio.NewReader(c))
+			})
 		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		closed = true
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
 		wg.Wait()
 	})
 	return ln.Addr().String()
@@ -303,19 +310,50 @@ func TestHTTPS(t *testing.T) {
 	pool.AddCert(srv.Certificate())
 	addr := strings.TrimPrefix(srv.URL, "https://")
 
-	cfg := config(t, addr, 2, 4, 400*time.Millisecond, request(t, "GET", "/"))
+	// Each half runs until it has shown what it checks, not for a fixed time: a TLS handshake
+	// under the race detector on a busy machine can take longer than a short run.
+	cfg := config(t, addr, 2, 4, 30*time.Second, request(t, "GET", "/"))
 	cfg.TLS = &tls.Config{RootCAs: pool, ServerName: "example.com", MinVersion: tls.VersionTLS12}
-	res := runFor(t, cfg)
-	if res.Requests == 0 || res.Errors.Read+res.Errors.Connect != 0 {
+	res := runUntil(t, cfg, func(l *Live) bool { return l.Requests.Load() >= 20 })
+	if res.Requests < 20 || res.Errors.Read+res.Errors.Connect != 0 {
 		t.Fatalf("requests %d, errors %+v", res.Requests, res.Errors)
 	}
 
 	// Verification is on by default: an unknown CA fails every handshake as a connect error.
 	cfg.TLS = &tls.Config{ServerName: "example.com", MinVersion: tls.VersionTLS12}
-	res = runFor(t, cfg)
-	if res.Requests != 0 || res.Errors.Connect == 0 {
+	res = runUntil(t, cfg, func(l *Live) bool { return l.Errors.Load() >= 4 })
+	if res.Requests != 0 || res.Errors.Connect < 4 {
 		t.Fatalf("unverified server: requests %d, errors %+v", res.Requests, res.Errors)
 	}
+}
+
+// runUntil runs cfg until done holds of the run's live counters (polled every 10 ms), with
+// cfg.Duration as the guard against a run that never gets there.
+func runUntil(t testing.TB, cfg Config, done func(*Live) bool) *Result {
+	t.Helper()
+	cfg.Live = &Live{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for !done(cfg.Live) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+		cancel()
+	}()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() == nil {
+		t.Fatalf("the run ended after %v without getting there: %+v", cfg.Duration, res.Errors)
+	}
+	return res
 }
 
 var _ = stats.KindRead

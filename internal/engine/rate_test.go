@@ -153,16 +153,22 @@ func TestDelayInBothModes(t *testing.T) {
 // and its latencies include the wait, as for any request sent behind its schedule.
 func TestStartAtAnchorsTheRun(t *testing.T) {
 	t.Run("ahead", func(t *testing.T) {
+		// -n 20 at -R 100 on 2 connections: slots at 0, 10 … 190 ms after the start time. A
+		// count rather than a deadline, so that a busy machine cannot cut the run short; a
+		// schedule counted from before the wait would have every slot due at once and end early.
 		srv := startServer(t, testserver.Options{})
-		cfg := config(t, srv.Addr(), 1, 2, 200*time.Millisecond, request(t, "GET", "/"))
-		cfg.Rate, cfg.StartAt = 100, time.Now().Add(300*time.Millisecond)
+		cfg := config(t, srv.Addr(), 1, 2, 10*time.Second, request(t, "GET", "/"))
+		cfg.Rate, cfg.Requests, cfg.StartAt = 100, 20, time.Now().Add(300*time.Millisecond)
 		res := runFor(t, cfg)
 		noErrors(t, res)
 		if d := res.Start.Sub(cfg.StartAt); d < -time.Microsecond || d > 150*time.Millisecond || res.Late > 150*time.Millisecond {
 			t.Errorf("started %v after the start time (late %v)", d, res.Late)
 		}
-		if n := srv.Requests(); n < 18 || n > 21 {
-			t.Errorf("target counted %d requests, want 20", n)
+		if n := srv.Requests(); n != 20 || res.Requests != 20 {
+			t.Errorf("target counted %d requests, volley %d, want 20", n, res.Requests)
+		}
+		if end := time.Since(cfg.StartAt); end < 190*time.Millisecond {
+			t.Errorf("20 requests at 100/s ended %v after the start time, before their last slot", end)
 		}
 	})
 	t.Run("behind", func(t *testing.T) {
@@ -170,7 +176,10 @@ func TestStartAtAnchorsTheRun(t *testing.T) {
 		// own start would take 1.5 s. (A second late, so that setting up on a busy machine
 		// cannot eat the whole run.)
 		srv := startServer(t, testserver.Options{})
-		cfg := config(t, srv.Addr(), 1, 2, 1500*time.Millisecond, request(t, "GET", "/"))
+		// 50 connections, 3 slots each: the backlog of 100 requests due at the start goes out
+		// on all of them at once, not as 50 round trips in a row on each of 2 connections,
+		// which a busy machine cannot fit in the 0.5 s left.
+		cfg := config(t, srv.Addr(), 1, 50, 1500*time.Millisecond, request(t, "GET", "/"))
 		cfg.Rate, cfg.StartAt = 100, time.Now().Add(-time.Second)
 		res := runFor(t, cfg)
 		noErrors(t, res)
@@ -183,7 +192,7 @@ func TestStartAtAnchorsTheRun(t *testing.T) {
 		// The whole schedule, less what the generator's measured lag kept from going out
 		// before the end on a busy machine.
 		behind := int(100 * (time.Duration(res.Lag.Max()) * time.Microsecond).Seconds())
-		if n := int(srv.Requests()); n < 148-behind || n > 151 {
+		if n := int(srv.Requests()); n < 148-behind || n > 151 { //nolint:gosec // G115: a count of at most a few hundred requests
 			t.Errorf("target counted %d requests, want the 150 of the whole schedule (less %d for a lag of up to %dus)", n, behind, res.Lag.Max())
 		}
 		if maxUs := res.Latency.Max(); maxUs < 990_000 {
@@ -269,9 +278,13 @@ func (batchScript) Stopped() bool                          { return false }
 
 // A server that closes connections idle for 100 ms closes one waiting for its batch's last slot:
 // the batch keeps its slots on the new connection, and request() is not asked for another.
+// The run is -n 6, so that its end does not race a deadline on a busy machine: slots at 0,
+// 0.2 … 1.0 s, a batch of 5 at 0.8 s, then one cut to the 1 request left at 1.0 s. A dropped
+// batch would either call request() again after a reconnect or lose requests.
 func TestHeldBatchSurvivesReconnects(t *testing.T) {
-	var received atomic.Int64
+	var received, connections atomic.Int64
 	addr := rawServer(t, func(c net.Conn, r *bufio.Reader) {
+		connections.Add(1)
 		for {
 			_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond)) // idle: close
 			if !readRequest(r) {
@@ -284,15 +297,19 @@ func TestHeldBatchSurvivesReconnects(t *testing.T) {
 		}
 	})
 	calls := 0
-	cfg := config(t, addr, 1, 1, 1100*time.Millisecond, nil)
+	cfg := config(t, addr, 1, 1, 10*time.Second, nil) // the duration only guards against a hang
 	payload, heads := pipelined(t, 5)
 	cfg.Threads[0].Script = batchScript{payload, heads, &calls}
-	cfg.Rate = 5 // slots at 0, 0.2 … 1.0 s: a batch of 5 at 0.8 s, then one cut to 1 at 1.0 s
+	cfg.Rate, cfg.Requests = 5, 6
 	res := runFor(t, cfg)
 	if got := received.Load(); got != 6 || res.Requests != 6 {
 		t.Errorf("the server received %d requests, volley counted %d; want 6", got, res.Requests)
 	}
 	if calls != 2 {
 		t.Errorf("request() called %d times for 2 batches", calls)
+	}
+	// The idle server closed the held connection at least once: the test tests a reconnect.
+	if n := connections.Load(); n < 2 {
+		t.Errorf("the server accepted %d connections: no reconnect while the batch was held", n)
 	}
 }

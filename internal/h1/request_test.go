@@ -181,3 +181,22 @@ func TestPrefixLen(t *testing.T) {
 		}
 	}
 }
+
+// A CONNECT request's target is an authority, "host:port", IP literals included; anything else
+// is refused, and other methods still refuse an authority that is not a URL.
+func TestConnectAuthority(t *testing.T) {
+	for _, a := range []string{"127.0.0.1:443", "[::1]:8443", "example.com:443"} {
+		got, err := AppendRequest(nil, "CONNECT", a, []Field{{Name: "Host", Value: a}}, nil, false)
+		if err != nil || string(got) != "CONNECT "+a+" HTTP/1.1\r\nHost: "+a+"\r\n\r\n" {
+			t.Errorf("CONNECT %s: %q, %v", a, got, err)
+		}
+	}
+	for _, a := range []string{"example.com", "h:", ":443", "h:44x", "/x:443", "h:443/", "u@h:443", "h :443"} {
+		if _, err := AppendRequest(nil, "CONNECT", a, nil, nil, false); err == nil {
+			t.Errorf("CONNECT %q accepted", a)
+		}
+	}
+	if _, err := AppendRequest(nil, "GET", "127.0.0.1:443", nil, nil, false); err == nil {
+		t.Error("GET with an authority-form target accepted")
+	}
+}

@@ -1,8 +1,10 @@
 package script
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -261,9 +263,13 @@ func TestThreadGetSet(t *testing.T) {
 		{`thread:set("u", thread)`, `cannot transfer a userdata value`},
 		{`thread.name = "x"`, `cannot set field "name" on a thread`},
 		{`thread.addr = "127.0.0.1:80"`, `thread.addr must be an address from wrk.lookup or thread.addr, got string`},
-		{`local t = {} for i = 1, 30 do t = {t, t} end thread:set("dag", t)`, `value too large to transfer`},
+		{`local w = {} for i = 1, 1024 do w[i] = i end local t = {} for i = 1, 1100 do t[i] = w end thread:set("wide", t)`, `value too large to transfer`},
 	} {
-		m, _ := mustLoad(t, "function setup(thread) "+c.src+" end")
+		// The last case shares one table of 1024 entries 1100 times: a copy that expands it
+		// reaches a million entries before the bound stops it, seconds under the race detector
+		// on a busy machine. The bound must act, not the clock, so the setup limit is far
+		// above that (and still ends a copy that had no bound, with the wrong error).
+		m, _ := mustLoad(t, "function setup(thread) "+c.src+" end", func(o *Options) { o.SetupTimeout = 2 * time.Minute })
 		th, err := m.NewThread(0, netip.MustParseAddrPort("127.0.0.1:8080"))
 		if err != nil {
 			t.Fatal(err)
@@ -322,30 +328,31 @@ func TestThreadsConcurrently(t *testing.T) {
 		func(o *Options) { o.HookTimeout = 5 * time.Second }) // concurrency is tested here, not time: a loaded machine must not fail it
 	const N = 4
 	ts := threads(t, m, N)
-	errs := make(chan error, N)
-	for _, th := range ts {
-		go func() {
+	// Every goroutine is joined before the test reports or closes the states: failing while
+	// one still runs its Lua state would race with Close.
+	errs := make([]error, N)
+	var wg sync.WaitGroup
+	for i, th := range ts {
+		wg.Go(func() {
 			for range 1000 {
 				if _, _, err := th.Request(); err != nil {
-					errs <- err
+					errs[i] = err
 					return
 				}
 				if err := th.Response(200, headers("Content-Type", "text/plain"), []byte("ok body")); err != nil {
-					errs <- err
+					errs[i] = err
 					return
 				}
 				if _, err := th.Delay(); err != nil {
-					errs <- err
+					errs[i] = err
 					return
 				}
 			}
-			errs <- nil
-		}()
+		})
 	}
-	for range N {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 	m.Close()
 	if got := strings.Count(out.String(), "OK\n"); got != N*10 {

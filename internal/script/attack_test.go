@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -128,7 +129,13 @@ func runAttacks(t *testing.T, places []where, attacks []attack, mod ...func(*Opt
 				runtime.GC()
 				stop := heapWatch()
 				start := time.Now()
-				err := runAt(t, w, w.wrap(a.body), mod...)
+				opts := mod
+				if a.kind != ErrTimeout {
+					// The limits are wall-clock: on a busy machine a descheduled call can pass
+					// 50 ms. An attack that something else must stop gets time to be stopped by it.
+					opts = append(slices.Clip(mod), func(o *Options) { o.HookTimeout, o.SetupTimeout = 10*time.Second, 10*time.Second })
+				}
+				err := runAt(t, w, w.wrap(a.body), opts...)
 				took := time.Since(start)
 				peak := stop()
 				want := strings.ReplaceAll(a.want, "HOOK", map[where]string{atTop: "the main chunk", atSetup: "setup()",
@@ -136,7 +143,7 @@ func runAttacks(t *testing.T, places []where, attacks []attack, mod ...func(*Opt
 				wantError(t, err, a.kind, want)
 				o := Options{}
 				attackOptions(&o)
-				for _, f := range mod {
+				for _, f := range opts {
 					f(&o)
 				}
 				limit := o.SetupTimeout
@@ -166,11 +173,12 @@ func TestAttackTime(t *testing.T) {
 		{"sort comparator loop", `table.sort({3, 2, 1}, function() while true do end end)`, ErrTimeout, "HOOK ran longer than"},
 		{"index metamethod loop", `local t = setmetatable({}, {__index = function() while true do end end}) local x = t.x`, ErrTimeout, "ran longer than"},
 	})
-	// The matcher's step budget stops a backtracking pattern (given the
-	// time: it is sized to a quarter of the call's limit).
+	// The matcher's step budget stops a backtracking pattern. The budget grows with the call's
+	// limit only up to 0.4 s (10M steps), so a long limit leaves the budget as it is and only
+	// guards against a matcher without one; 10M steps take seconds under -race on a busy machine.
 	runAttacks(t, everywhere, []attack{
 		{"backtracking pattern", `string.find(("a"):rep(30000), ("a*"):rep(30) .. "b")`, ErrScript, "pattern too complex"},
-	}, func(o *Options) { o.HookTimeout, o.SetupTimeout = 5*time.Second, 5*time.Second })
+	}, func(o *Options) { o.HookTimeout, o.SetupTimeout = 30*time.Second, 30*time.Second })
 }
 
 // The main chunk (in every state), setup() and init() share one budget: a script whose phases
@@ -223,10 +231,12 @@ func TestAttackMemory(t *testing.T) {
 			runtime.GC()
 			stop := heapWatch()
 			start := time.Now()
-			_, _, err := load(t, body, func(o *Options) { o.MemoryLimit = attackMem; o.SetupTimeout = 20 * time.Second })
+			// A minute: filling 64 MiB of tables takes tens of seconds under -race on a busy
+			// machine, and the quota must stop it, not the clock.
+			_, _, err := load(t, body, func(o *Options) { o.MemoryLimit = attackMem; o.SetupTimeout = time.Minute })
 			peak := stop()
 			wantError(t, err, ErrMemory, "memory quota")
-			if took := time.Since(start); took > 15*time.Second {
+			if took := time.Since(start); took > time.Minute+2*time.Second {
 				t.Errorf("took %v", took)
 			}
 			if peak > 3*attackMem {
@@ -265,17 +275,21 @@ func TestAttackRecursion(t *testing.T) {
 		{"gsub recursion", `local function f(s) return (s:gsub(".", f)) end f("ab")`, ErrScript, "stack overflow"},
 		{"concat metamethod recursion", `local t t = setmetatable({}, {__concat = function(a, b) return t .. t end}) local x = t .. t`, ErrScript, "stack overflow"},
 		{"sort recursion", `local function f() table.sort({2, 1}, function() f() end) end f()`, ErrScript, "stack overflow"},
-	})
+	}, func(o *Options) { o.HookTimeout, o.SetupTimeout = 30*time.Second, 30*time.Second }) // the stack bound acts, not the clock, even under -race on a busy machine
 }
 
 func TestAttackErrors(t *testing.T) {
 	runAttacks(t, everywhere, []attack{
 		{"tostring of error loops", `error(setmetatable({}, {__tostring = function() while true do end end}))`, ErrScript, "(error object is a table value)"},
+	})
+	// No clock is involved in these: limits a busy -race run cannot reach (a 1 MiB message
+	// took more than 300 ms there).
+	runAttacks(t, everywhere, []attack{
 		{"tostring of error errors", `error(setmetatable({}, {__tostring = function() error("inner") end}))`, ErrScript, "(error object is a table value)"},
 		{"huge message", `error(("x"):rep(2^20))`, ErrScript, "xxxxx..."},
 		{"escape sequences", `error("\27[2J\27]0;owned\7\n\r\0fake line")`, ErrScript, `\x1b[2J\x1b]0;owned\x07\n\r\x00fake line`},
 		{"runtime error", `local x = nil; x.y = 1`, ErrScript, "attempt to index"},
-	})
+	}, func(o *Options) { o.HookTimeout, o.SetupTimeout = 30*time.Second, 30*time.Second })
 }
 
 func TestAttackSyntax(t *testing.T) {

@@ -48,6 +48,7 @@ const (
 	MaxBodyBytes  = 64 << 20  // one body file (also -b and --body-file)
 	MaxTotalBytes = 256 << 20 // all distinct body files together
 	MaxHeaders    = 100       // header lines of one target
+	MaxFileBytes  = 64 << 20  // the targets file itself
 )
 
 // Error is a problem at a line of a targets file.
@@ -65,7 +66,8 @@ var noBody = map[string]bool{"HEAD": true, "TRACE": true}
 // Read reads the targets file r, called name in errors; "@file" bodies are opened in bodies.
 func Read(r io.Reader, name string, bodies *os.Root) ([]Target, error) {
 	rd := reader{name: name, bodies: bodies, files: map[string][]byte{}}
-	sc := bufio.NewScanner(r)
+	limited := &io.LimitedReader{R: r, N: MaxFileBytes + 1}
+	sc := bufio.NewScanner(limited)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
 	var cur *Target
 	bodyLine := 0 // the line of cur's @file, which must be its last
@@ -100,6 +102,9 @@ func Read(r io.Reader, name string, bodies *os.Root) ([]Target, error) {
 				return nil, err
 			}
 		}
+		if limited.N == 0 {
+			return nil, rd.errorf("the file is larger than %d MiB", MaxFileBytes>>20)
+		}
 		if cur != nil {
 			if _, err := h1.AppendRequest(nil, cur.Method, cur.URL.RequestURI, cur.Headers, nil, cur.HasBody); err != nil {
 				return nil, rd.errorf("%s", err.Error())
@@ -112,6 +117,9 @@ func Read(r io.Reader, name string, bodies *os.Root) ([]Target, error) {
 			return nil, rd.errorf("line longer than %d KiB", MaxLineBytes>>10)
 		}
 		return nil, rd.errorf("reading: %v", err)
+	}
+	if limited.N == 0 {
+		return nil, rd.errorf("the file is larger than %d MiB", MaxFileBytes>>20)
 	}
 	if len(rd.targets) == 0 {
 		return nil, &Error{File: name, Line: rd.line, Msg: "no targets (expected lines such as \"GET http://host/path\")"}

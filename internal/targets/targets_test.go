@@ -129,3 +129,13 @@ func TestSharedBodies(t *testing.T) {
 		t.Error("a body file named twice is read twice")
 	}
 }
+
+// The file itself is bounded, whatever its lines.
+func TestReadFileSizeLimit(t *testing.T) {
+	line := "GET http://h/\nX: " + strings.Repeat("y", 60<<10) + "\n\n"
+	big := strings.Repeat(line, MaxFileBytes/len(line)+2)
+	_, err := Read(strings.NewReader(big), "t", nil)
+	if err == nil || !strings.Contains(err.Error(), "the file is larger than 64 MiB") {
+		t.Fatalf("error %v", err)
+	}
+}

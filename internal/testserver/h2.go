@@ -14,8 +14,8 @@ import (
 	"volley/internal/h2"
 )
 
-// HTTP/2 with prior knowledge (h2c): a connection that starts with the HTTP/2 preface is served
-// as HTTP/2, with the same routes. Frames are read with volley's own internal/h2 definitions,
+// HTTP/2: a connection that starts with the HTTP/2 preface — in plain text (h2c with prior
+// knowledge) or after ALPN chose h2 over TLS — is served as HTTP/2, with the same routes. Frames are read with volley's own internal/h2 definitions,
 // one goroutine per connection as for HTTP/1.1; delayed responses are written by timers. Not
 // supported over HTTP/2: Freeze, RecordArrivals and the 1xx/101 statuses' special cases.
 

@@ -102,7 +102,7 @@ func (f *TLSFiles) Config(clientAuth tls.ClientAuthType) *tls.Config {
 		ClientAuth:   clientAuth,
 		ClientCAs:    f.pool,
 		MinVersion:   tls.VersionTLS12,
-		NextProtos:   []string{"http/1.1"},
+		NextProtos:   []string{"h2", "http/1.1"}, // h2 is sniffed from its preface, as on plain connections
 	}
 }
 

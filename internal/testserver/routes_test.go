@@ -108,6 +108,11 @@ func TestLargestBody(t *testing.T) {
 	}
 	s := start(t, Options{})
 	c := dial(t, s)
+	// 64 MiB built, written and checked byte by byte takes more than dial's 10 s under -race on
+	// a busy machine: a longer guard against a hang.
+	if err := c.nc.SetDeadline(time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	c.send("GET /bytes/67108864 HTTP/1.1\r\nHost: t\r\n\r\n")
 	r := c.read("GET")
 	if r.ContentLength != 64<<20 || len(r.body) != 64<<20 || r.body != patternOf(64<<20) {

@@ -1,7 +1,8 @@
 // Package testserver is volley's built-in target: a small, fast and strict
 // HTTP/1.1 server on loopback, used by `volley demo`, integration tests and
 // benchmarks. A connection that opens with the HTTP/2 preface is served as
-// HTTP/2 with prior knowledge (h2c, see h2.go), on the same routes.
+// HTTP/2 (see h2.go), on the same routes: h2c with prior knowledge, or h2 by
+// ALPN over TLS.
 //
 // It is written directly on net.Listener rather than net/http so that it can
 // count requests and responses exactly, record when requests arrive, hold
@@ -117,7 +118,10 @@ func Start(o Options) (*Server, error) {
 		return nil, fmt.Errorf("testserver: %s resolved to %s, which is not a loopback address", o.Addr, ln.Addr())
 	}
 	if o.TLS != nil {
-		ln = tls.NewListener(ln, o.TLS)
+		// HTTP/2 by ALPN, as it is by prior knowledge in plain text (h2.go).
+		cfg := o.TLS.Clone()
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+		ln = tls.NewListener(ln, cfg)
 	}
 	s := &Server{
 		opts:       o,
