@@ -99,9 +99,10 @@ func (g *guard) end(L *lua.LState) *abortError {
 	return why
 }
 
-// fire stops the call identified by word, if it is still running.
+// fire stops the call identified by word, if it is still running. (A word
+// read while the call is being stopped must not stop it twice.)
 func (g *guard) fire(word uint64, why *abortError) bool {
-	if !g.word.CompareAndSwap(word, word&^3|phaseFiring) {
+	if word&3 != phaseActive || !g.word.CompareAndSwap(word, word&^3|phaseFiring) {
 		return false
 	}
 	g.ctx.err = why
