@@ -16,6 +16,7 @@ build:
 
 demo: build
 	./$(BIN) demo
+	./$(BIN) demo --http2 --streams 10
 
 # The whole suite: formatting, vet, unit and integration tests (fuzz seed corpora run as tests).
 # It passes on a machine whose cores other processes keep busy.

@@ -1,6 +1,8 @@
 package script
 
 import (
+	"os"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -58,10 +60,20 @@ func TestHugeStringsStopWithinTwiceTheLimit(t *testing.T) {
 					}
 					th := thread(t, m)
 					start = time.Now()
-					if w == atRequest {
-						_, _, err = th.Request()
-					} else {
-						err = m.Done(Summary{}, latencies(), latencies())
+					ended := make(chan struct{})
+					go func() {
+						defer close(ended)
+						if w == atRequest {
+							_, _, err = th.Request()
+						} else {
+							err = m.Done(Summary{}, latencies(), latencies())
+						}
+					}()
+					select {
+					case <-ended:
+					case <-time.After(time.Minute): // a hang: say where, rather than wait for go test's timeout
+						_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
+						t.Fatal("the call never ended")
 					}
 				}
 				took := time.Since(start)
