@@ -29,9 +29,10 @@ accuracy:
 	$(GO) test -count=1 -p 1 -tags accuracy -run '^TestAccuracy' ./internal/engine/ ./internal/app/
 
 # The race detector over the packages with concurrency of their own (the engine's threads and
-# TLS handshakes, the script watchdog, progress, the test server), one package at a time.
+# TLS handshakes, the script watchdog, progress, the test server, the network policy shared by
+# the script states, the HTTP/2 codec the threads drive), one package at a time.
 race:
-	$(GO) test -race -count=1 -p 1 ./internal/engine ./internal/script ./internal/report ./internal/stats ./internal/testserver ./internal/h1
+	$(GO) test -race -count=1 -p 1 ./internal/engine ./internal/script ./internal/report ./internal/stats ./internal/testserver ./internal/h1 ./internal/h2 ./internal/netpolicy
 
 vet:
 	$(GO) vet ./...
