@@ -149,26 +149,10 @@ func (t *thread) proceed(c *conn) {
 		t.closeConn(c) // the run is ending: no new requests
 		return
 	}
-	var notBefore int64
-	if s := t.spec.Script; s != nil && s.HasDelay() {
-		d, err := s.Delay()
-		if err != nil {
-			t.failScript(err)
-			return
-		}
-		if d > 0 {
-			if t.cfg.Rate > 0 {
-				c.sched.postpone(int64(d))
-			} else {
-				notBefore = t.now() + int64(d)
-			}
-		}
-	}
-	if t.cfg.Rate > 0 {
-		if notBefore = c.sched.due(); notBefore >= t.end {
-			t.closeConn(c) // the schedule has no more slots in this run
-			return
-		}
+	notBefore, ok := t.nextDue(&c.sched)
+	if !ok {
+		t.closeConn(c) // the schedule has no more slots in this run, or the script failed
+		return
 	}
 	if notBefore > 0 && notBefore > t.now() {
 		c.state = stDelay
@@ -176,6 +160,32 @@ func (t *thread) proceed(c *conn) {
 		return
 	}
 	t.request(c)
+}
+
+// nextDue runs the script's delay() and, in rate mode, the schedule of one requester (a
+// connection, or an HTTP/2 stream slot): it returns when the next request may go (0: now), and
+// false when the schedule has no slot left in this run or delay() failed.
+func (t *thread) nextDue(sched *schedule) (notBefore int64, ok bool) {
+	if s := t.spec.Script; s != nil && s.HasDelay() {
+		d, err := s.Delay()
+		if err != nil {
+			t.failScript(err)
+			return 0, false
+		}
+		if d > 0 {
+			if t.cfg.Rate > 0 {
+				sched.postpone(int64(d))
+			} else {
+				notBefore = t.now() + int64(d)
+			}
+		}
+	}
+	if t.cfg.Rate > 0 {
+		if notBefore = sched.due(); notBefore >= t.end {
+			return notBefore, false
+		}
+	}
+	return notBefore, true
 }
 
 // request sends the next batch. In rate mode each request of a pipelined batch takes a slot of

@@ -134,25 +134,9 @@ func (t *thread) h2Proceed(c *conn, i int) {
 		t.h2Send(c, i)
 		return
 	}
-	var notBefore int64
-	if sc := t.spec.Script; sc != nil && sc.HasDelay() {
-		d, err := sc.Delay()
-		if err != nil {
-			t.failScript(err)
-			return
-		}
-		if d > 0 {
-			if t.cfg.Rate > 0 {
-				s.sched.postpone(int64(d))
-			} else {
-				notBefore = t.now() + int64(d)
-			}
-		}
-	}
-	if t.cfg.Rate > 0 {
-		if notBefore = s.sched.due(); notBefore >= t.end {
-			return // the schedule has no more slots in this run
-		}
+	notBefore, ok := t.nextDue(&s.sched)
+	if !ok {
+		return // the schedule has no more slots in this run, or the script failed
 	}
 	if notBefore > 0 && notBefore > t.now() {
 		s.state = slDelay
