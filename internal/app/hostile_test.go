@@ -11,9 +11,10 @@ import (
 	"unicode/utf8"
 )
 
-// hostileServer answers every connection with serve, which gets the connection once the first
-// request has arrived and may write forever: it stops when the connection fails.
-func hostileServer(t *testing.T, serve func(c net.Conn)) string {
+// rawListener serves every connection on a loopback port with handle, on a goroutine of its
+// own, and closes the listener and every connection, then waits for the goroutines, when the
+// test ends. It returns the listener's http URL.
+func rawListener(t *testing.T, handle func(c net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -42,14 +43,23 @@ func hostileServer(t *testing.T, serve func(c net.Conn)) string {
 			mu.Unlock()
 			wg.Go(func() {
 				defer func() { _ = c.Close() }()
-				if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
-					return
-				}
-				serve(c)
+				handle(c)
 			})
 		}
 	})
 	return "http://" + ln.Addr().String() + "/"
+}
+
+// hostileServer answers every connection with serve, which gets the connection once the first
+// request has arrived and may write forever: it stops when the connection fails.
+func hostileServer(t *testing.T, serve func(c net.Conn)) string {
+	t.Helper()
+	return rawListener(t, func(c net.Conn) {
+		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+			return
+		}
+		serve(c)
+	})
 }
 
 // forever writes chunk until the connection fails.

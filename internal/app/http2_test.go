@@ -205,71 +205,45 @@ func TestHTTP2PriorKnowledgeRefused(t *testing.T) {
 // client opens to serve, and lets serve write whatever it likes.
 func h2Server(t *testing.T, settings []byte, serve func(c net.Conn, streams <-chan uint32, write func([]byte) error)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
+	return rawListener(t, func(c net.Conn) {
+		var wmu sync.Mutex
+		write := func(b []byte) error {
+			wmu.Lock()
+			defer wmu.Unlock()
+			_, err := c.Write(b)
+			return err
 		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				defer func() { _ = c.Close() }()
-				var wmu sync.Mutex
-				write := func(b []byte) error {
-					wmu.Lock()
-					defer wmu.Unlock()
-					_, err := c.Write(b)
-					return err
-				}
-				preface := make([]byte, len(h2.Preface))
-				if _, err := io.ReadFull(c, preface); err != nil || write(h2.AppendFrame(nil, h2.FrameSettings, 0, 0, settings)) != nil {
+		preface := make([]byte, len(h2.Preface))
+		if _, err := io.ReadFull(c, preface); err != nil || write(h2.AppendFrame(nil, h2.FrameSettings, 0, 0, settings)) != nil {
+			return
+		}
+		streams := make(chan uint32, 4096)
+		var reader sync.WaitGroup
+		reader.Go(func() {
+			defer close(streams)
+			buf := make([]byte, 1<<14)
+			for {
+				fh, p, err := h2.ReadFrame(c, buf)
+				if err != nil {
 					return
 				}
-				streams := make(chan uint32, 4096)
-				wg.Go(func() {
-					defer close(streams)
-					buf := make([]byte, 1<<14)
-					for {
-						fh, p, err := h2.ReadFrame(c, buf)
-						if err != nil {
-							return
-						}
-						switch {
-						case fh.Type == h2.FrameHeaders:
-							select {
-							case streams <- fh.Stream:
-							default:
-							}
-						case fh.Type == h2.FrameSettings && fh.Flags&h2.FlagAck == 0:
-							_ = write(h2.AppendFrame(nil, h2.FrameSettings, h2.FlagAck, 0, nil))
-						case fh.Type == h2.FramePing && fh.Flags&h2.FlagAck == 0:
-							_ = write(h2.AppendFrame(nil, h2.FramePing, h2.FlagAck, 0, p))
-						}
+				switch {
+				case fh.Type == h2.FrameHeaders:
+					select {
+					case streams <- fh.Stream:
+					default:
 					}
-				})
-				serve(c, streams, write)
-			})
-		}
+				case fh.Type == h2.FrameSettings && fh.Flags&h2.FlagAck == 0:
+					_ = write(h2.AppendFrame(nil, h2.FrameSettings, h2.FlagAck, 0, nil))
+				case fh.Type == h2.FramePing && fh.Flags&h2.FlagAck == 0:
+					_ = write(h2.AppendFrame(nil, h2.FramePing, h2.FlagAck, 0, p))
+				}
+			}
+		})
+		serve(c, streams, write)
+		_ = c.Close() // ends the reader
+		reader.Wait()
 	})
-	return "http://" + ln.Addr().String() + "/"
 }
 
 func hpackBlock(kv ...string) []byte {
