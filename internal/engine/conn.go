@@ -321,22 +321,14 @@ func (t *thread) flush(c *conn) {
 	} else {
 		out = c.payload[c.written:]
 	}
-	for len(out) > 0 {
-		n, errno := rawWrite(c.fd, out)
-		if errno == unix.EAGAIN {
-			break
-		}
-		if errno == unix.EINTR {
-			continue
-		}
-		if errno != 0 {
-			t.fail(c, stats.KindWrite, "write: "+errno.Error())
-			return
-		}
-		out = out[n:]
-		if c.tls == nil {
-			c.written += n
-		}
+	before := len(out)
+	out, errno := writeSocket(c.fd, out)
+	if errno != 0 {
+		t.fail(c, stats.KindWrite, "write: "+errno.Error())
+		return
+	}
+	if c.tls == nil {
+		c.written += before - len(out)
 	}
 	if c.tls != nil {
 		c.tls.sent(len(c.tls.pipe.out) - len(out))
@@ -348,14 +340,7 @@ func (t *thread) flush(c *conn) {
 }
 
 func (t *thread) readable(c *conn) {
-	var n int
-	var errno unix.Errno
-	for {
-		n, errno = rawRead(c.fd, t.buf)
-		if errno != unix.EINTR {
-			break
-		}
-	}
+	n, errno := readSocket(c.fd, t.buf)
 	switch {
 	case errno == unix.EAGAIN:
 		return

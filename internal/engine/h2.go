@@ -5,8 +5,6 @@ import (
 	"errors"
 	"strconv"
 
-	"golang.org/x/sys/unix"
-
 	"volley/internal/h2"
 	"volley/internal/stats"
 )
@@ -324,19 +322,10 @@ func (t *thread) h2Flush(c *conn) {
 		out = c.tls.pipe.out
 	}
 	total := len(out)
-	for len(out) > 0 {
-		n, errno := rawWrite(c.fd, out)
-		if errno == unix.EAGAIN {
-			break
-		}
-		if errno == unix.EINTR {
-			continue
-		}
-		if errno != 0 {
-			t.fail(c, stats.KindWrite, "write: "+errno.Error())
-			return
-		}
-		out = out[n:]
+	out, errno := writeSocket(c.fd, out)
+	if errno != 0 {
+		t.fail(c, stats.KindWrite, "write: "+errno.Error())
+		return
 	}
 	if c.tls != nil {
 		c.tls.sent(total - len(out))

@@ -41,14 +41,7 @@ func (t *thread) startTunnel(c *conn) {
 
 // tunnelReadable reads the proxy's answer to CONNECT.
 func (t *thread) tunnelReadable(c *conn) {
-	var n int
-	var errno unix.Errno
-	for {
-		n, errno = rawRead(c.fd, t.buf)
-		if errno != unix.EINTR {
-			break
-		}
-	}
+	n, errno := readSocket(c.fd, t.buf)
 	switch {
 	case errno == unix.EAGAIN:
 		return

@@ -59,3 +59,32 @@ func socketError(fd int) error {
 	}
 	return nil
 }
+
+// readSocket reads once into buf (level-triggered: one read per readiness event), retrying only
+// a call that a signal interrupted.
+func readSocket(fd int, buf []byte) (int, unix.Errno) {
+	for {
+		n, errno := rawRead(fd, buf)
+		if errno != unix.EINTR {
+			return n, errno
+		}
+	}
+}
+
+// writeSocket writes out until it is all sent or the socket would block, and returns what is
+// left; an errno other than EAGAIN and EINTR is returned with it.
+func writeSocket(fd int, out []byte) ([]byte, unix.Errno) {
+	for len(out) > 0 {
+		n, errno := rawWrite(fd, out)
+		switch errno {
+		case 0:
+			out = out[n:]
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return out, 0
+		default:
+			return out, errno
+		}
+	}
+	return out, 0
+}
