@@ -215,7 +215,7 @@ func TestInterruptStopsScripts(t *testing.T) {
 	}{
 		{"main chunk", `while true do end`, "10s", []time.Duration{time.Second}, ExitUsage, "the main chunk interrupted"},
 		{"sort in the main chunk", `local a, b = ("x"):rep(2^24) .. "a", ("x"):rep(2^24) .. "b"
-			local t = {} for i = 1, 600 do t[i] = i % 2 == 0 and a or b end table.sort(t)`, "10s", []time.Duration{1500 * time.Millisecond}, ExitUsage, "the main chunk interrupted"},
+			local t = {} for i = 1, 600 do t[i] = i % 2 == 0 and a or b end while true do table.sort(t) end`, "10s", []time.Duration{1500 * time.Millisecond}, ExitUsage, "the main chunk interrupted"},
 		{"setup", `function setup() while true do end end`, "10s", []time.Duration{time.Second}, ExitUsage, "setup() interrupted"},
 		{"init", `function init() while true do end end`, "10s", []time.Duration{time.Second}, ExitUsage, "init() interrupted"},
 		{"a hook with a long limit", `function response() while true do end end`, "10s", []time.Duration{time.Second}, ExitOK, ""},
