@@ -95,7 +95,7 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 	for j := range t.conns {
 		c := &t.conns[j]
 		c.fd = -1
-		c.idx = int32(j) //nolint:gosec // G115: connections per thread are bounded by the descriptor limit
+		c.idx = int32(j)
 		c.oi = t.spec.Conns[j]
 		c.org = &cfg.Origins[c.oi]
 		if k := len(c.org.Payloads); k > 0 {
