@@ -347,9 +347,13 @@ func (t *thread) wakeSlot(c *conn, i int) {
 	}
 	gen := c.gen
 	t.request(c, i)
-	if c.gen == gen && c.state == stReady && t.scriptErr == nil {
-		t.flush(c)
+	if c.gen != gen || c.state != stReady || t.scriptErr != nil {
+		return
 	}
+	if c.wire.Closing() && t.wind(c) {
+		return // the protocol took no new request here (HTTP/2's stream identifiers ran out)
+	}
+	t.flush(c)
 }
 
 // ready handles an event: in is readability (or hang-up, or an error), out writability.
