@@ -32,6 +32,7 @@ type conn struct {
 
 	opened  int64 // when the connect began
 	backoff int64
+	served  uint32 // responses on this connection
 
 	tls   *tlsConn
 	proxy *h1.Parser // reads the proxy's answer to CONNECT
@@ -92,6 +93,7 @@ func (t *thread) begin(c *conn, now int64) {
 	c.fd = fd
 	c.gen++
 	c.opened = now
+	c.served = 0
 	c.wantOut = false
 	if err := t.poll.add(fd, !connected, c.idx, c.gen); err != nil {
 		t.closeConn(c)
@@ -506,6 +508,7 @@ func (t *thread) responded(c *conn, i int) {
 		t.rec.Uncorrected.Record(micros(now - s.start))
 	}
 	c.backoff = 0
+	c.served++
 	done := c.wire.Pending(i) == 0
 	if done {
 		t.release(c, i)
@@ -593,10 +596,22 @@ func (t *thread) lost(c *conn, cause error) {
 	t.closed(c)
 }
 
-// closed replaces a connection that ended without error.
+// closed replaces a connection that ended without error. One that answered nothing and left
+// requests to send again (HTTP/2's GOAWAY at once) is counted and replaced after a backoff: a
+// server that refuses everything must not turn the run into a reconnect loop that measures
+// nothing.
 func (t *thread) closed(c *conn) {
+	refusedAll := c.served == 0 && c.waiting > 0
 	t.closeConn(c)
-	if !t.draining || c.waiting > 0 {
+	switch {
+	case refusedAll:
+		t.countError(c, stats.KindRead, "the server closed the connection without answering any request")
+		if t.draining {
+			t.forgetWaiting(c)
+			return
+		}
+		t.retryLater(c, t.now())
+	case !t.draining || c.waiting > 0:
 		t.begin(c, t.now())
 	}
 }
