@@ -31,9 +31,11 @@ func (s *state) baseCollectgarbage(L *lua.LState) int {
 	return 1
 }
 
-// debugTraceback is debug.traceback without the stack walk: it returns the message, so that
-// the common xpcall(f, debug.traceback) keeps working.
-func (s *state) debugTraceback(G *lua.LTable) {
+// openDebug fills the debug table with what scripts use of it: traceback without the stack
+// walk (it returns the message, so that the common xpcall(f, debug.traceback) keeps working),
+// and getinfo's description of a function, which scripts read to find their own file
+// (debug.getinfo(1, "S").source). getinfo hands out no function, local or upvalue.
+func (s *state) openDebug(G *lua.LTable) {
 	debug, _ := G.RawGetString("debug").(*lua.LTable)
 	debug.RawSetString("traceback", s.L.NewFunction(func(L *lua.LState) int {
 		v := L.Get(1)
@@ -43,6 +45,53 @@ func (s *state) debugTraceback(G *lua.LTable) {
 		L.Push(v)
 		return 1
 	}))
+	debug.RawSetString("getinfo", s.L.NewFunction(debugGetinfo))
+}
+
+// debugGetinfo is debug.getinfo([thread,] level or function [, what]) limited to the fields of
+// "S" and "l": source, short_src, what, linedefined, lastlinedefined and currentline.
+func debugGetinfo(L *lua.LState) int {
+	first := 1
+	if _, ok := L.Get(1).(*lua.LState); ok {
+		first = 2 // another coroutine: there are none in the sandbox
+	}
+	var dbg *lua.Debug
+	var err error
+	switch v := L.Get(first).(type) {
+	case lua.LNumber:
+		var ok bool
+		if dbg, ok = L.GetStack(int(v)); !ok {
+			L.Push(lua.LNil)
+			return 1
+		}
+		_, err = L.GetInfo("Sl", dbg, lua.LNil)
+	case *lua.LFunction:
+		dbg = &lua.Debug{}
+		_, err = L.GetInfo(">Sl", dbg, v)
+	default:
+		typeError(L, first, "getinfo", "function or level")
+	}
+	if err != nil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	info := L.CreateTable(0, 6)
+	source, short := "=[C]", "[C]"
+	if dbg.What != "G" {
+		source, short = "@"+dbg.Source, dbg.Source
+	}
+	what := map[string]string{"G": "C", "main": "main"}[dbg.What]
+	if what == "" {
+		what = "Lua"
+	}
+	info.RawSetString("source", lua.LString(source))
+	info.RawSetString("short_src", lua.LString(short))
+	info.RawSetString("what", lua.LString(what))
+	info.RawSetString("currentline", lua.LNumber(dbg.CurrentLine))
+	info.RawSetString("linedefined", lua.LNumber(dbg.LineDefined))
+	info.RawSetString("lastlinedefined", lua.LNumber(dbg.LastLineDefined))
+	L.Push(info)
+	return 1
 }
 
 // getmetatable honours __metatable, so a locked metatable (strings, wrk's

@@ -48,7 +48,7 @@ func (s *state) openIO(G *lua.LTable) {
 	s.set(methods, map[string]lua.LGFunction{
 		"read":  s.fileRead,
 		"lines": s.fileLines,
-		"close": s.fileClose,
+		"close": s.ioClose, // f.close() without the file closes the default output, as in Lua 5.1
 		"seek":  s.fileSeek,
 		"write": func(L *lua.LState) int {
 			s.checkFile(L, "write")

@@ -69,7 +69,7 @@ var denied = map[string]map[string]string{
 		"status": coroutineHint, "wrap": coroutineHint, "running": coroutineHint,
 	},
 	"debug": {
-		"debug": "", "getfenv": "", "gethook": "", "getinfo": "", "getlocal": "", "getmetatable": "",
+		"debug": "", "getfenv": "", "gethook": "", "getlocal": "", "getmetatable": "",
 		"getregistry": "", "getupvalue": "", "setfenv": "", "sethook": "", "setlocal": "",
 		"setmetatable": "", "setupvalue": "",
 	},
@@ -144,7 +144,7 @@ func (m *Main) newState(th *Thread) (s *state, err error) {
 		s.deny(t, lib)
 		G.RawSetString(lib, t)
 	}
-	s.debugTraceback(G)
+	s.openDebug(G)
 	s.openPackage(G)
 	return s, nil
 }

@@ -87,8 +87,7 @@ func (s *state) statsMeta() *lua.LTable {
 	})
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		st := checkStats(L, "index")
-		key, _ := L.Get(2).(lua.LString)
-		switch key {
+		switch key, _ := L.Get(2).(lua.LString); key {
 		case "min":
 			L.Push(lua.LNumber(st.Min()))
 		case "max":
@@ -100,7 +99,7 @@ func (s *state) statsMeta() *lua.LTable {
 		case "percentile":
 			L.Push(percentile)
 		default:
-			L.Push(lua.LNil)
+			L.Push(unknownField(L.Get(2)))
 		}
 		return 1
 	}))
@@ -132,4 +131,17 @@ func checkStats(L *lua.LState, fname string) Stats {
 	}
 	typeError(L, 1, fname, "stats")
 	return nil
+}
+
+// unknownField is what wrk's stats and thread userdata give for a field they do not have: the
+// key itself, as a string (wrk's C __index pushes nothing and returns its argument). Scripts
+// rely on it without knowing: `requests.total` prints "total" with wrk rather than failing.
+func unknownField(key lua.LValue) lua.LValue {
+	switch key.(type) {
+	case lua.LString:
+		return key
+	case lua.LNumber:
+		return lua.LString(key.String())
+	}
+	return lua.LNil
 }

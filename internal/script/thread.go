@@ -115,7 +115,11 @@ func (t *Thread) Init() error {
 		return s.fail(ErrScript, "wrk.headers must be a table")
 	}
 	if _, found := headerLookup(headers, "host"); !found {
-		headers.RawSetString("Host", lua.LString(hostHeader(t.m.opts.Target)))
+		host, err := s.hostHeader()
+		if err != nil {
+			return err
+		}
+		headers.RawSetString("Host", lua.LString(host))
 	}
 	if fn := s.global("init"); fn != nil {
 		args := L.CreateTable(len(t.m.opts.Args), 1)
@@ -298,17 +302,4 @@ func (t *Thread) Delay() (time.Duration, error) {
 		return maxDelay, nil
 	}
 	return time.Duration(ms * float64(time.Millisecond)), nil
-}
-
-// hostHeader is wrk's default Host: the URL's host, bracketed if it is an
-// IPv6 address, with the port if the URL has one.
-func hostHeader(t Target) string {
-	host := t.Host
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if t.Port != "" {
-		host += ":" + t.Port
-	}
-	return host
 }

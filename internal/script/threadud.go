@@ -62,7 +62,7 @@ func (s *state) threadIndex(L *lua.LState) int {
 	case "get", "set", "stop":
 		L.Push(s.thrFuncs[string(key)])
 	default:
-		L.Push(lua.LNil)
+		L.Push(unknownField(L.Get(2)))
 	}
 	return 1
 }

@@ -268,3 +268,26 @@ func addrEq(L *lua.LState) int {
 	L.Push(lua.LBool(aok && bok && a.Value == b.Value))
 	return 1
 }
+
+// hostHeader is wrk's default Host, built as wrk.init builds it from the wrk table as the
+// script left it: wrk.host, bracketed if it is an IPv6 address, then ":" and wrk.port unless
+// that is nil. Scripts written for a fixed deployment set wrk.host and wrk.port to the name
+// the server expects; as in wrk, the connection still goes to the URL's address.
+func (s *state) hostHeader() (string, error) {
+	host, ok := s.wrk.RawGetString("host").(lua.LString)
+	if !ok {
+		return "", s.fail(ErrScript, "wrk.host must be a string")
+	}
+	h := string(host)
+	if strings.Contains(h, ":") {
+		h = "[" + h + "]"
+	}
+	switch port := s.wrk.RawGetString("port").(type) {
+	case lua.LString, lua.LNumber:
+		h += ":" + port.String()
+	case *lua.LNilType:
+	default:
+		return "", s.fail(ErrScript, "wrk.port must be a string or a number")
+	}
+	return h, nil
+}

@@ -229,6 +229,17 @@ func (sc *Scanner) scanEscape(ch int, buf *bytes.Buffer) error {
 	case '\r':
 		buf.WriteByte('\n')
 		sc.Newline('\r')
+	case 'x': // volley patch 9: LuaJIT's \xXX, two hex digits
+		hex := string([]byte{byte(sc.Next()), byte(sc.Next())})
+		val, err := strconv.ParseUint(hex, 16, 8)
+		if err != nil {
+			return sc.Error(buf.String(), "invalid escape sequence \\x"+hex)
+		}
+		buf.WriteByte(byte(val))
+	case 'z': // volley patch 9: LuaJIT's \z skips the white space that follows
+		for c := sc.Peek(); c == ' ' || '\t' <= c && c <= '\r'; c = sc.Peek() {
+			sc.Next()
+		}
 	default:
 		if '0' <= ch && ch <= '9' {
 			bytes := []byte{byte(ch)}
