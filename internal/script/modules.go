@@ -27,6 +27,11 @@ type moduleCache struct {
 	protos map[[sha256.Size]byte]*lua.FunctionProto
 }
 
+// registersGlobal are the built-in modules whose originals, C modules built for Lua 5.1
+// (luaL_register), also set a global of their name: scripts write `require "socket"` and then
+// call socket.gettime() (DeathStarBench's wrk2 scripts do).
+var registersGlobal = map[string]bool{"socket": true, "md5": true}
+
 // native are modules that exist only as C code, with why the sandbox cannot offer them.
 var native = map[string]string{
 	"socket.core": "volley does the networking: scripts shape requests with wrk.format and request()",
@@ -188,6 +193,9 @@ func (s *state) require(L *lua.LState) int {
 	if fn == nil {
 		if mod := s.builtinModule(name); mod != nil {
 			s.loaded.RawSetString(name, mod)
+			if registersGlobal[name] {
+				L.G.Global.RawSetString(name, mod)
+			}
 			L.Push(mod)
 			return 1
 		}

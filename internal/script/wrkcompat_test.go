@@ -104,3 +104,13 @@ func TestLuaJITStringEscapes(t *testing.T) {
 	_, _, err := load(t, `x = "\x4g"`)
 	wantError(t, err, ErrScript, `invalid escape sequence \x4g`)
 }
+
+// TestRequireSetsGlobals: LuaSocket and md5 are C modules built with luaL_register, which also
+// sets a global of the module's name; DeathStarBench's scripts `require "socket"` and then
+// call socket.gettime(). The JSON modules set none, as their originals.
+func TestRequireSetsGlobals(t *testing.T) {
+	luaCases(t, [][2]string{
+		{`socket, md5, cjson, (function() require "socket" require "md5" require "cjson" end)(), type(socket.gettime()), #md5.sumhexa(""), cjson`,
+			"nil\tnil\tnil\tnil\tnumber\t32\tnil"},
+	})
+}
