@@ -1,0 +1,2 @@
+-- Paths for script-dir-paths.lua.
+return {"/", "/hello", "/api/items", "/bytes/128"}
