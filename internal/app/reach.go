@@ -219,7 +219,8 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 	if cfg.HTTP2 {
 		probe = engine.ProbeHTTP2
 	}
-	err := probe(ctx, &o.ep, max(cfg.Timeout, 5*time.Second))
+	limit := max(cfg.Timeout, 5*time.Second)
+	err := probe(ctx, &o.ep, limit)
 	if err == nil {
 		return nil
 	}
@@ -227,6 +228,14 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 	var se *engine.SetupError
 	if !errors.As(err, &se) {
 		return fmt.Errorf("unable to connect to %s: %s", where, oneLine(err.Error()))
+	}
+	if timedOut(se.Err) {
+		// The deadline surfaces as a context error or as some read's i/o timeout, depending
+		// on where the setup waited: one message for all of them.
+		if se.Stage == "connect" {
+			return fmt.Errorf("unable to connect to %s: timed out after %v", where, limit)
+		}
+		return fmt.Errorf("unable to connect to %s: %s timed out after %v (the server accepted the connection, then did not answer)", where, stageName[se.Stage], limit)
 	}
 	switch se.Stage {
 	case "tls":
@@ -246,6 +255,15 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 	return fmt.Errorf("unable to connect to %s: %s", where, dialText(se.Err))
 }
 
+// stageName names a stage of setting up a connection in messages.
+var stageName = map[string]string{"proxy": "the proxy's CONNECT", "tls": "the TLS handshake", "http2": "the HTTP/2 preface"}
+
+// timedOut reports whether err is a deadline passing rather than the peer's doing.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
 // certificateHint follows a certificate that did not verify.
 const certificateHint = " (-k/--insecure skips verification; --cacert FILE trusts another CA)"
 
@@ -263,10 +281,6 @@ func dialText(err error) string {
 	var se syscall.Errno
 	if errors.As(err, &se) {
 		return se.Error()
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timed out"
 	}
 	return oneLine(err.Error())
 }
