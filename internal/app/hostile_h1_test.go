@@ -76,6 +76,7 @@ func TestHostileHTTP1Servers(t *testing.T) {
 		name     string
 		resp     string           // the answer to every request, unless serve is set
 		serve    func(net.Conn)   // the connection's handler instead
+		early    string           // written as soon as the connection is accepted, before resp
 		close    bool             // close the connection after the first answer
 		args     []string         // more flags
 		want     string           // in the output
@@ -130,6 +131,8 @@ func TestHostileHTTP1Servers(t *testing.T) {
 		{name: "HEAD answered with a body", resp: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", args: []string{"-m", "HEAD"}, want: "unexpected data from the server after a response", requests: some, exact: true},
 		{name: "two responses to one request", resp: okResponse + okResponse, want: "unexpected data from the server after a response", requests: some, exact: true},
 		{name: "a response and junk", resp: okResponse + "junk", want: "unexpected data from the server after a response", requests: some, exact: true},
+		{name: "an answer before the request", early: okResponse, resp: okResponse, want: "unexpected data from the server after a response", requests: some, exact: true},
+		{name: "an answer, then close, before the request", early: okResponse, close: true, requests: some, exact: true},
 		{name: "slowloris", serve: func(c net.Conn) {
 			for i := range len(okResponse) {
 				if _, err := io.WriteString(c, okResponse[i:i+1]); err != nil {
@@ -145,7 +148,12 @@ func TestHostileHTTP1Servers(t *testing.T) {
 			var heads atomic.Int64
 			serve := tc.serve
 			if serve == nil {
-				serve = respondEach(tc.resp, tc.close, &heads)
+				each := respondEach(tc.resp, tc.close, &heads)
+				serve = func(c net.Conn) {
+					if _, err := io.WriteString(c, tc.early); err == nil {
+						each(c)
+					}
+				}
 			} else {
 				inner := serve
 				serve = func(c net.Conn) {
