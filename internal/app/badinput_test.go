@@ -2,6 +2,8 @@ package app
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -80,6 +82,10 @@ func TestBadFlagValuesNameTheFlag(t *testing.T) {
 func TestBadCommandLines(t *testing.T) {
 	url := closedPortURL(t)
 	port := strings.TrimSuffix(strings.TrimPrefix(url, "http://127.0.0.1:"), "/")
+	notPEM := filepath.Join(t.TempDir(), "not.pem")
+	if err := os.WriteFile(notPEM, []byte("x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args []string
 		code int
@@ -210,6 +216,12 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"--body-file", "/nonexistent", url}, 1, "--body-file /nonexistent: no such file or directory"},
 		{[]string{"--targets", "/nonexistent"}, 1, "--targets /nonexistent: no such file or directory"},
 		{[]string{"--cacert", "/nonexistent", "https://127.0.0.1:1/"}, 1, "--cacert /nonexistent"},
+		// Read bounded (it was os.ReadFile: /dev/zero filled memory until the process was killed).
+		{[]string{"--cacert", "/dev/zero", "https://127.0.0.1:1/"}, 1, "--cacert /dev/zero: larger than 16 MiB"},
+		{[]string{"--cert", "/dev/zero", "--key", "/dev/zero", "https://127.0.0.1:1/"}, 1, "--cert /dev/zero: larger than 16 MiB"},
+		{[]string{"--cert", notPEM, "--key", "/dev/zero", "https://127.0.0.1:1/"}, 1, "--key /dev/zero: larger than 16 MiB"},
+		{[]string{"--cert", notPEM, "--key", notPEM, "https://127.0.0.1:1/"}, 1, "--cert " + notPEM + " --key " + notPEM + ": tls: failed to find any PEM data"},
+		{[]string{"--body-file", "/dev/zero", url}, 1, "--body-file /dev/zero: larger than 64 MiB"},
 		{[]string{"--json", "/nonexistent/dir/x.json", url}, 1, "--json /nonexistent/dir/x.json"},
 		{[]string{"merge", "/nonexistent.json"}, 1, "merge: /nonexistent.json: no such file or directory"},
 	}

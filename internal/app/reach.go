@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,6 +27,9 @@ import (
 // origin can be set up the way the run's connections will be: a wrong port, a refusing proxy or
 // a certificate that does not verify ends it at once, with the reason, instead of a run of
 // connect errors and an all-zero report.
+
+// maxPEMBytes bounds --cacert, --cert and --key: a system's whole CA bundle is a few hundred KiB.
+const maxPEMBytes = 16 << 20
 
 // tlsBase is what every https origin's TLS settings share: trust, client certificate,
 // versions, resumption. nil when no origin uses https; TLS flags without one are an error.
@@ -55,9 +57,9 @@ func tlsBase(cfg *cli.Config, origins []*origin) (*tls.Config, error) {
 		SessionTicketsDisabled: cfg.NoResumption,
 	}
 	if cfg.CACert != "" {
-		pem, err := os.ReadFile(cfg.CACert)
+		pem, err := readFlagFile("--cacert", cfg.CACert, maxPEMBytes)
 		if err != nil {
-			return nil, fmt.Errorf("--cacert %s: %s", report.Escape(cfg.CACert), pathErrText(err))
+			return nil, err
 		}
 		c.RootCAs = x509.NewCertPool()
 		if !c.RootCAs.AppendCertsFromPEM(pem) {
@@ -65,7 +67,15 @@ func tlsBase(cfg *cli.Config, origins []*origin) (*tls.Config, error) {
 		}
 	}
 	if cfg.Cert != "" {
-		pair, err := tls.LoadX509KeyPair(cfg.Cert, cfg.Key)
+		cert, err := readFlagFile("--cert", cfg.Cert, maxPEMBytes)
+		if err != nil {
+			return nil, err
+		}
+		key, err := readFlagFile("--key", cfg.Key, maxPEMBytes)
+		if err != nil {
+			return nil, err
+		}
+		pair, err := tls.X509KeyPair(cert, key)
 		if err != nil {
 			return nil, fmt.Errorf("--cert %s --key %s: %s", report.Escape(cfg.Cert), report.Escape(cfg.Key), oneLine(err.Error()))
 		}
