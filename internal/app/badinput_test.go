@@ -82,7 +82,9 @@ func TestBadFlagValuesNameTheFlag(t *testing.T) {
 func TestBadCommandLines(t *testing.T) {
 	url := closedPortURL(t)
 	port := strings.TrimSuffix(strings.TrimPrefix(url, "http://127.0.0.1:"), "/")
-	notPEM := filepath.Join(t.TempDir(), "not.pem")
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing") // not "/nonexistent": on a shared machine, anything may appear there
+	notPEM := filepath.Join(dir, "not.pem")
 	if err := os.WriteFile(notPEM, []byte("x\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +117,9 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"merge", "-c", "5", "a.json"}, 1, "-c/--connections does not apply to merge"},
 		{[]string{"completion", "tcsh"}, 1, "completion needs one shell"},
 		{[]string{"serve", "--addr", "x"}, 1, `invalid --addr "x"`},
+		{[]string{"serve", "--addr", "127.0.0.1:99999"}, 1, `invalid --addr "127.0.0.1:99999": the port must be a number from 0`},
+		{[]string{"serve", "--addr", "127.0.0.1:http"}, 1, `invalid --addr "127.0.0.1:http"`},
+		{[]string{"serve", "--addr", "127.0.0.1:-1"}, 1, `invalid --addr "127.0.0.1:-1"`},
 		{[]string{"kube-job", "--shards", "0", url}, 1, `invalid --shards "0"`},
 		// A flag that takes one value, given twice.
 		{[]string{"-c", "5", "-c", "5", url}, 1, "-c/--connections: given more than once"},
@@ -205,25 +210,26 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"http://127.0.0.1:" + port + "/%zz"}, 2, "connection refused"},
 		{[]string{"-H", "Host: example.com:8080", url}, 2, "connection refused"},
 		{[]string{"-H", "X:1", url}, 2, "connection refused"},
-		{[]string{"--unix-socket", "/nonexistent.sock", url}, 2, "through the socket /nonexistent.sock (--unix-socket): no such file or directory"},
+		{[]string{"--unix-socket", missing, url}, 2, "through the socket " + missing + " (--unix-socket): no such file or directory"},
 		{[]string{"--unix-socket", "\x1b[31m", url}, 2, `through the socket \x1b[31m (--unix-socket)`},
 		{[]string{"--proxy", "nonexistent.invalid", url}, 2, `through the proxy http://nonexistent.invalid (--proxy): cannot resolve "nonexistent.invalid"`},
 		{[]string{"--connect-to", "127.0.0.1:" + port + ":nonexistent.invalid:1", url}, 2, "at nonexistent.invalid:1 (--connect-to): cannot resolve"},
 		{[]string{"-c", "1000000", url}, 2, "file descriptors"},
 		// Files that are not what the flag needs.
-		{[]string{"-s", "/nonexistent.lua", url}, 1, "-s/--script /nonexistent.lua: no such file or directory"},
+		{[]string{"-s", missing, url}, 1, "-s/--script " + missing + ": no such file or directory"},
 		{[]string{"-s", "/", url}, 1, "-s/--script /: is a directory"},
-		{[]string{"--body-file", "/nonexistent", url}, 1, "--body-file /nonexistent: no such file or directory"},
-		{[]string{"--targets", "/nonexistent"}, 1, "--targets /nonexistent: no such file or directory"},
-		{[]string{"--cacert", "/nonexistent", "https://127.0.0.1:1/"}, 1, "--cacert /nonexistent"},
+		{[]string{"--body-file", missing, url}, 1, "--body-file " + missing + ": no such file or directory"},
+		{[]string{"--targets", missing}, 1, "--targets " + missing + ": no such file or directory"},
+		{[]string{"--targets", dir}, 1, "--targets " + dir + ": is a directory"},
+		{[]string{"--cacert", missing, "https://127.0.0.1:1/"}, 1, "--cacert " + missing + ": no such file or directory"},
 		// Read bounded (it was os.ReadFile: /dev/zero filled memory until the process was killed).
 		{[]string{"--cacert", "/dev/zero", "https://127.0.0.1:1/"}, 1, "--cacert /dev/zero: larger than 16 MiB"},
 		{[]string{"--cert", "/dev/zero", "--key", "/dev/zero", "https://127.0.0.1:1/"}, 1, "--cert /dev/zero: larger than 16 MiB"},
 		{[]string{"--cert", notPEM, "--key", "/dev/zero", "https://127.0.0.1:1/"}, 1, "--key /dev/zero: larger than 16 MiB"},
 		{[]string{"--cert", notPEM, "--key", notPEM, "https://127.0.0.1:1/"}, 1, "--cert " + notPEM + " --key " + notPEM + ": tls: failed to find any PEM data"},
 		{[]string{"--body-file", "/dev/zero", url}, 1, "--body-file /dev/zero: larger than 64 MiB"},
-		{[]string{"--json", "/nonexistent/dir/x.json", url}, 1, "--json /nonexistent/dir/x.json"},
-		{[]string{"merge", "/nonexistent.json"}, 1, "merge: /nonexistent.json: no such file or directory"},
+		{[]string{"--json", missing + "/x.json", url}, 1, "--json " + missing + "/x.json: no such file or directory"},
+		{[]string{"merge", missing}, 1, "merge: " + missing + ": no such file or directory"},
 	}
 	for _, tc := range cases {
 		code, out, errs := runApp(tc.args...)

@@ -94,6 +94,9 @@ func readTargetsFile(name string, stdin io.Reader) ([]targets.Target, error) {
 			return nil, fmt.Errorf("--targets %s: %s", report.Escape(name), pathErrText(err))
 		}
 		defer func() { _ = f.Close() }() // read only: nothing to lose
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, fmt.Errorf("--targets %s: is a directory", report.Escape(name))
+		}
 		r, dir = f, filepath.Dir(name)
 	}
 	root, err := os.OpenRoot(dir)
