@@ -616,16 +616,19 @@ func (t *thread) closed(c *conn) {
 	}
 }
 
-// fail counts an error and replaces the connection.
+// fail counts an error and replaces the connection: at once if it had answered requests, after
+// the reconnect backoff if it never did (a refused port, a failed handshake, a server that
+// closes or garbles every connection's first response), which would otherwise be a busy loop
+// that measures nothing.
 func (t *thread) fail(c *conn, kind stats.Kind, reason string) {
 	t.countError(c, kind, reason)
-	connectFailed := c.state == stConnecting || c.state == stProxy || c.state == stHandshake
+	fruitless := c.served == 0 // also every failure to connect, proxy or handshake
 	t.closeConn(c)
 	if t.draining {
 		t.forgetWaiting(c)
 		return
 	}
-	if connectFailed {
+	if fruitless {
 		t.retryLater(c, t.now())
 		return
 	}
