@@ -225,12 +225,8 @@ func pickAddress(ctx context.Context, cfg *cli.Config, o *origin, policy *netpol
 
 // probe sets up one connection to the origin; its error is one line saying why it failed.
 func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
-	probe := engine.Probe
-	if cfg.HTTP2 {
-		probe = engine.ProbeHTTP2
-	}
 	limit := max(cfg.Timeout, 5*time.Second)
-	err := probe(ctx, &o.ep, limit)
+	err := engine.Probe(ctx, &o.ep, limit, wireProtocol(cfg, h1.DefaultLimits()))
 	if err == nil {
 		return nil
 	}
@@ -245,7 +241,11 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 		if se.Stage == "connect" {
 			return fmt.Errorf("unable to connect to %s: timed out after %v", where, limit)
 		}
-		return fmt.Errorf("unable to connect to %s: %s timed out after %v (the server accepted the connection, then did not answer)", where, stageName[se.Stage], limit)
+		step, ok := stageName[se.Stage]
+		if !ok {
+			step = se.Stage + "'s greeting"
+		}
+		return fmt.Errorf("unable to connect to %s: %s timed out after %v (the server accepted the connection, then did not answer)", where, step, limit)
 	}
 	switch se.Stage {
 	case "tls":
