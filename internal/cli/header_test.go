@@ -57,6 +57,7 @@ func TestParseHeader(t *testing.T) {
 		{"Host: ::1", "IPv6 addresses must be in brackets"},
 		{"Host: 127.1", "not a valid IPv4 address"},
 		{"Host: h/p", "invalid character '/'"},
+		{"Host: b\xc3\xbccher.de", "non-ASCII byte in host (use the xn-- form"},
 	}
 	for _, tt := range bad {
 		got, err := parseHeader(tt.in)
