@@ -29,19 +29,12 @@ func startRecorder(t *testing.T, network, addr string) *recorder {
 		t.Fatal(err)
 	}
 	r := &recorder{ln: ln}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			r.mu.Lock()
-			r.conns++
-			r.mu.Unlock()
-			go r.serve(c)
-		}
-	}()
+	serveConns(t, ln, func(c net.Conn) {
+		r.mu.Lock()
+		r.conns++
+		r.mu.Unlock()
+		r.serve(c)
+	})
 	return r
 }
 

@@ -22,21 +22,11 @@ func byteCounter(t *testing.T, addr string) (string, *atomic.Int64) {
 	if err != nil {
 		t.Skipf("cannot listen on %s: %v", addr, err)
 	}
-	t.Cleanup(func() { _ = ln.Close() }) // the test is over
 	var n atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				k, _ := io.Copy(io.Discard, c)
-				n.Add(k)
-				_ = c.Close() // only the bytes count
-			}()
-		}
-	}()
+	serveConns(t, ln, func(c net.Conn) {
+		k, _ := io.Copy(io.Discard, c)
+		n.Add(k)
+	})
 	return ln.Addr().String(), &n
 }
 
