@@ -49,7 +49,7 @@ http {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stderr.Close() // nginx has its own copy
+	defer func() { _ = stderr.Close() }() // nginx has its own copy
 	args := append(slices.Clone(wrap), bin, "-p", dir, "-c", path)
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stderr = stderr

@@ -232,7 +232,7 @@ func (p *Policy) isTargetName(name string) bool {
 // dialled for it, at the port dialled when port is the URL's.
 func (p *Policy) lookupTarget(ctx context.Context, host string, port uint16) ([]netip.AddrPort, error) {
 	if p.dial.Unix != "" {
-		d := p.deny(target.Quote(host), canonical(p.target.Host)).(*Denied)
+		d := p.deny(target.Quote(host), canonical(p.target.Host))
 		d.Unix = true
 		return nil, d
 	}
@@ -344,7 +344,7 @@ func (p *Policy) covered(match func(Grant) bool) bool {
 }
 
 // deny is the refusal of what; grant is the --allow-net value that would allow it.
-func (p *Policy) deny(what, grant string) error {
+func (p *Policy) deny(what, grant string) *Denied {
 	d := &Denied{What: what, Grant: grant}
 	if p != nil && p.target != nil {
 		d.Target = p.dialled()
