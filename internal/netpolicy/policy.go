@@ -159,7 +159,7 @@ func (p *Policy) IsTarget(a netip.AddrPort) bool {
 // Denied is a refusal: what was asked for and the flag that would grant it.
 type Denied struct {
 	What   string // quoted name, or address
-	Target string // what the run dials for the target, as host:port or "the socket …"; "" when the policy has none
+	Target string // what the run dials for the target, for messages ("127.0.0.2:9000 by --connect-to"); "" when the policy has none
 	Grant  string // the --allow-net value that would grant it
 	// Unix: What is the target's name, which has no TCP address through the socket.
 	Unix bool
