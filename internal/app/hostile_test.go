@@ -26,12 +26,16 @@ func rawListener(t *testing.T, handle func(c net.Conn)) string {
 // serveConns serves every connection ln accepts with handle, on a goroutine of its own, and
 // closes the listener and every connection, then waits for the goroutines, when the test ends.
 func serveConns(t *testing.T, ln net.Listener, handle func(c net.Conn)) {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		conns  []net.Conn
+		closed bool // set by the cleanup: a connection accepted after it is closed at once
+	)
 	t.Cleanup(func() {
 		_ = ln.Close()
 		mu.Lock()
+		closed = true
 		for _, c := range conns {
 			_ = c.Close()
 		}
@@ -45,6 +49,11 @@ func serveConns(t *testing.T, ln net.Listener, handle func(c net.Conn)) {
 				return
 			}
 			mu.Lock()
+			if closed {
+				mu.Unlock()
+				_ = c.Close()
+				return
+			}
 			conns = append(conns, c)
 			mu.Unlock()
 			wg.Go(func() {
