@@ -85,7 +85,7 @@ func TestHostileHTTP1Servers(t *testing.T) {
 		check    func(out string) // anything else
 	}{
 		{name: "huge status line", serve: forever("HTTP/1.1 200 ", strings.Repeat("A", 4096)), want: "response header section is larger than 65536 bytes"},
-		{name: "header flood", serve: forever("HTTP/1.1 200 OK\r\n", "X-A: b\r\n"), want: "more than 256 header fields"},
+		{name: "header flood", serve: forever("HTTP/1.1 200 OK\r\n", strings.Repeat("X-A: b\r\n", 64)), want: "more than 256 header fields"},
 		{name: "one endless header", serve: forever("HTTP/1.1 200 OK\r\nX-A: ", strings.Repeat("a", 4096)), want: "response header section is larger than 65536 bytes"},
 		{name: "obs-fold", resp: "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 2\r\n\r\nok", want: "obsolete line folding"},
 		{name: "bare LF", resp: "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", want: `response line ends in a bare LF: "HTTP/1.1 200 OK\n"`},
@@ -111,9 +111,9 @@ func TestHostileHTTP1Servers(t *testing.T) {
 		{name: "negative Content-Length", resp: "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nok", want: `invalid Content-Length "-1"`},
 		{name: "Content-Length past int64", resp: "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\nok", want: "invalid Content-Length"},
 		{name: "chunk size overflow", resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nok\r\n0\r\n\r\n", want: "chunk size has more than 15 hex digits"},
-		{name: "chunk extension flood", serve: forever("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1", ";a=b"), want: "chunk size line is longer than 65536 bytes"},
+		{name: "chunk extension flood", serve: forever("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1", strings.Repeat(";a=b", 1024)), want: "chunk size line is longer than 65536 bytes"},
 		{name: "endless chunks with long extensions", serve: forever("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "1;"+strings.Repeat("a", 30000)+"\r\nx\r\n"), want: "timeout"},
-		{name: "trailer flood", serve: forever("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", "X-T: t\r\n"), want: "more than 256 header fields"},
+		{name: "trailer flood", serve: forever("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", strings.Repeat("X-T: t\r\n", 64)), want: "more than 256 header fields"},
 		{name: "one endless trailer", serve: forever("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: ", strings.Repeat("t", 4096)), want: "trailer section is larger than 65536 bytes"},
 		{name: "endless body without a length", serve: forever("HTTP/1.1 200 OK\r\n\r\n", strings.Repeat("x", 4096)), want: "timeout"},
 		{name: "endless body with a huge length", serve: forever("HTTP/1.1 200 OK\r\nContent-Length: 4611686018427387903\r\n\r\n", strings.Repeat("x", 4096)), want: "timeout"},

@@ -206,10 +206,10 @@ func pickAddress(ctx context.Context, cfg *cli.Config, o *origin, policy *netpol
 		addrs, err = policy.Target(rctx)
 	} else {
 		addrs, err = (&target.Target{Host: o.dialHost, Port: o.dialPort}).Resolve(rctx)
-		if err != nil {
-			// The name is the proxy's or --connect-to's: say which flag gave it.
-			return fmt.Errorf("unable to connect to %s%s: %w", report.Escape(target.HostPort(o.url.Host, o.url.Port)), o.via, err)
-		}
+	}
+	if err != nil && o.dialHost != o.url.Host {
+		// The name is the proxy's or --connect-to's: say which flag gave it.
+		return fmt.Errorf("unable to connect to %s%s: %w", report.Escape(target.HostPort(o.url.Host, o.url.Port)), o.via, err)
 	}
 	if err != nil {
 		return err
