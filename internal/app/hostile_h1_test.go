@@ -82,6 +82,7 @@ func TestHostileHTTP1Servers(t *testing.T) {
 		want     string           // in the output
 		requests int              // none, or some
 		exact    bool             // the run counts exactly the requests the server read
+		atMost   bool             // the run counts at most the requests the server read
 		check    func(out string) // anything else
 	}{
 		{name: "huge status line", serve: forever("HTTP/1.1 200 ", strings.Repeat("A", 4096)), want: "response header section is larger than 65536 bytes"},
@@ -127,12 +128,12 @@ func TestHostileHTTP1Servers(t *testing.T) {
 		{name: "HTTP/1.0 body until close", resp: "HTTP/1.0 200 OK\r\n\r\nhello", close: true, requests: some, exact: true},
 		{name: "head cut short", resp: "HTTP/1.1 200 OK\r\nContent-Le", close: true, want: "connection closed in the middle of the response header"},
 		{name: "body cut short", resp: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok", close: true, want: "connection closed after 2 of 10 body bytes"},
-		{name: "204 with a body", resp: "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello", want: "unexpected data from the server after a response", requests: some, exact: true},
-		{name: "HEAD answered with a body", resp: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", args: []string{"-m", "HEAD"}, want: "unexpected data from the server after a response", requests: some, exact: true},
-		{name: "two responses to one request", resp: okResponse + okResponse, want: "unexpected data from the server after a response", requests: some, exact: true},
-		{name: "a response and junk", resp: okResponse + "junk", want: "unexpected data from the server after a response", requests: some, exact: true},
-		{name: "an answer before the request", early: okResponse, resp: okResponse, want: "unexpected data from the server after a response", requests: some, exact: true},
-		{name: "an answer, then close, before the request", early: okResponse, close: true, requests: some, exact: true},
+		{name: "204 with a body", resp: "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello", want: "unexpected data from the server after a response", requests: some, atMost: true},
+		{name: "HEAD answered with a body", resp: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", args: []string{"-m", "HEAD"}, want: "unexpected data from the server after a response", requests: some, atMost: true},
+		{name: "two responses to one request", resp: okResponse + okResponse, want: "unexpected data from the server after a response", requests: some},
+		{name: "a response and junk", resp: okResponse + "junk", want: "unexpected data from the server after a response", requests: some, atMost: true},
+		{name: "an answer before the request", early: okResponse, resp: okResponse, want: "unexpected data from the server after a response", requests: some},
+		{name: "an answer, then close, before the request", early: okResponse, close: true, requests: some, atMost: true},
 		{name: "slowloris", serve: func(c net.Conn) {
 			for i := range len(okResponse) {
 				if _, err := io.WriteString(c, okResponse[i:i+1]); err != nil {
@@ -194,9 +195,13 @@ func TestHostileHTTP1Servers(t *testing.T) {
 				t.Errorf("no request counted:\n%s", out)
 			}
 			// Every request the server read was answered at once, and the run waits for the
-			// answers it asked for: it counts them all, and 1xx or extra responses never.
-			if sent := heads.Load(); tc.exact && int64(res.Requests) != sent { //nolint:gosec // G115: counts of a 300ms run
-				t.Errorf("counted %d requests; the server read %d and answered each once", res.Requests, sent)
+			// answers it asked for: it counts them all, and 1xx responses never. Where the
+			// server's bytes after a response spoil the next one, it counts fewer; where the
+			// server sends more responses than requests, HTTP/1.1 cannot tell which answers which.
+			read := heads.Load()
+			counted := int64(res.Requests) //nolint:gosec // G115: counts of a 300ms run
+			if tc.exact && counted != read || tc.atMost && counted > read {
+				t.Errorf("counted %d requests; the server read %d and answered each once", counted, read)
 			}
 		})
 	}
