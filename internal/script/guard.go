@@ -165,8 +165,10 @@ func (s *state) setBudget(size int64) {
 // the budget, an object about to be made or growth just made.
 func (s *state) overBudget(_ *lua.LState, n int64) {
 	if s.g.word.Load()&3 != phaseActive {
-		// Outside a call (the sandbox being built), or one being stopped:
-		// the measurement at the end of calls follows growth there.
+		// Outside a call (volley building a hook's arguments, the sandbox
+		// being built), or in one being stopped: measured at the end of
+		// the next call.
+		s.g.walkDue.Store(true)
 		s.setBudget(s.m.scriptBytes())
 		return
 	}
