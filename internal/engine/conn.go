@@ -183,8 +183,8 @@ func (t *thread) proceed(c *conn, i int) {
 		t.send(c, i)
 		return
 	}
-	if t.draining || t.seen >= t.end {
-		t.idleEnd(c) // the run is ending: no new requests
+	if t.draining && !t.lateSends || t.cfg.Rate == 0 && t.seen >= t.end {
+		t.idleEnd(c) // the run is ending: no new requests (in rate mode, the schedule says)
 		return
 	}
 	if i >= c.wire.Slots() {
@@ -343,7 +343,7 @@ func (t *thread) wakeSlot(c *conn, i int) {
 	c.slots[i].state = slIdle
 	// A delay() that ends past the deadline sends nothing; a rate-mode slot due before the
 	// deadline is part of the run even when handled a moment after it.
-	if t.draining || (t.cfg.Rate == 0 && t.now() >= t.end) {
+	if t.draining && !t.lateSends || t.cfg.Rate == 0 && t.now() >= t.end {
 		t.idleEnd(c)
 		return
 	}
@@ -616,16 +616,19 @@ func (t *thread) closed(c *conn) {
 	}
 }
 
-// fail counts an error and replaces the connection.
+// fail counts an error and replaces the connection: at once if it had answered requests, after
+// the reconnect backoff if it never did (a refused port, a failed handshake, a server that
+// closes or garbles every connection's first response), which would otherwise be a busy loop
+// that measures nothing.
 func (t *thread) fail(c *conn, kind stats.Kind, reason string) {
 	t.countError(c, kind, reason)
-	connectFailed := c.state == stConnecting || c.state == stProxy || c.state == stHandshake
+	fruitless := c.served == 0 // also every failure to connect, proxy or handshake
 	t.closeConn(c)
 	if t.draining {
 		t.forgetWaiting(c)
 		return
 	}
-	if connectFailed {
+	if fruitless {
 		t.retryLater(c, t.now())
 		return
 	}
