@@ -471,9 +471,9 @@ func (s *state) readyToRead(L *lua.LState, f *luaFile) {
 func (s *state) randomBytes(L *lua.LState, n int) string {
 	s.checkSize(L, n)
 	b := make([]byte, n)
-	for i := 0; i < n; i += checkEvery {
-		_, _ = rand.Read(b[i:min(i+checkEvery, n)]) // crypto/rand.Read never fails (it crashes the program instead)
-		s.checkAbort()
+	for i := 0; i < n; i += workStep {
+		_, _ = rand.Read(b[i:min(i+workStep, n)]) // crypto/rand.Read never fails (it crashes the program instead)
+		s.work(min(workStep, n-i))
 	}
 	return string(b)
 }

@@ -26,6 +26,11 @@ func TestHugeStringsStopWithinTwiceTheLimit(t *testing.T) {
 		`while true do local x = A .. B end`,
 		`while true do local x = A:find("y", 1, true) end`,
 		`while true do local x = A:gsub("x", "y") end`,
+		`while true do local x = string.format("%s%s", A, B) end`,
+		`while true do local x = string.format("%q", A) end`,
+		`while true do local x = string.format(A .. "%d", 1) end`,
+		`local json = require("json") while true do local x = json.encode(A) end`,
+		`local md5 = require("md5") while true do local x = md5.sumhexa(A) end`,
 	} {
 		places := []where{atRequest}
 		if i < 4 { // the main chunk and done() too: their limit is longer
