@@ -79,14 +79,27 @@ func (c *abortCtx) Err() error {
 }
 
 // begin registers a call that may use limit of CPU time and wall of wall-clock
-// time, on OS thread tid, whose CPU time is start (0 if not read).
+// time, on OS thread tid, whose CPU time is start (0 if not read). Only the
+// owner writes these fields, and a hook call's are those of the call before:
+// loading them is a plain read, where each store would be a locked
+// instruction on amd64.
 func (g *guard) begin(limit, wall time.Duration, setup bool, tid int32, start time.Duration) {
 	g.seq++
-	g.limit.Store(int64(limit))
-	g.wall.Store(int64(wall))
-	g.tid.Store(tid)
-	g.start.Store(int64(start))
-	g.setup.Store(setup)
+	if g.limit.Load() != int64(limit) {
+		g.limit.Store(int64(limit))
+	}
+	if g.wall.Load() != int64(wall) {
+		g.wall.Store(int64(wall))
+	}
+	if g.tid.Load() != tid {
+		g.tid.Store(tid)
+	}
+	if g.start.Load() != int64(start) {
+		g.start.Store(int64(start))
+	}
+	if g.setup.Load() != setup {
+		g.setup.Store(setup)
+	}
 	g.word.Store(g.seq<<2 | phaseActive)
 }
 
