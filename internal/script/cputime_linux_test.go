@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 )
 
@@ -148,5 +149,35 @@ function request() local x = 0 for i = 1, n do x = x + i end return wrk.format()
 	}
 	if used >= limit {
 		t.Errorf("used %v of CPU time, meant to use a quarter of %v", used, limit)
+	}
+}
+
+// A call that cannot use its CPU time, here blocked in Go as in a system call, ends at its
+// wall-clock backstop, with a message that says so.
+func TestBlockedCallEndsAtTheBackstop(t *testing.T) {
+	const limit = 10 * time.Millisecond
+	m, _ := mustLoad(t, `function request() block() return wrk.format() end`,
+		func(o *Options) { o.HookTimeout = limit })
+	th := thread(t, m)
+	release := make(chan struct{})
+	th.s.L.SetGlobal("block", th.s.L.NewFunction(func(*lua.LState) int {
+		<-release
+		return 0
+	}))
+	go func() {
+		// Released once stopped, so that the next instruction raises the stop.
+		for th.s.g.word.Load()&3 != phaseFired {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+	}()
+	var err error
+	_, took := onThread(t, -1, func() {
+		th.Pin()
+		_, _, err = th.Request()
+	})
+	wantError(t, err, ErrTimeout, "request() ran longer than 2.2s of wall-clock time without using its 10ms of CPU time")
+	if took < backstop(limit) {
+		t.Errorf("stopped after %v, before its backstop %v", took, backstop(limit))
 	}
 }
