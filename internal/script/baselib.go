@@ -150,7 +150,9 @@ func (s *state) basePrint(L *lua.LState) int {
 		if i > 1 {
 			s.out = append(s.out, '\t')
 		}
-		s.out = append(s.out, s.tostring(L.Get(i))...)
+		str := s.tostring(L.Get(i))
+		s.out = append(s.out, str...)
+		s.work(len(str))
 	}
 	s.out = append(s.out, '\n')
 	s.flushIfLarge()

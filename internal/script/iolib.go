@@ -133,10 +133,10 @@ func (s *state) write(L *lua.LState, ud *lua.LUserData, first int, fname string)
 	var err error
 	for i := first; i <= L.GetTop() && err == nil; i++ {
 		v := L.Get(i)
-		if _, ok := v.(lua.LString); !ok {
-			if _, ok := v.(lua.LNumber); !ok {
-				typeError(L, i, fname, "string")
-			}
+		if str, ok := v.(lua.LString); ok {
+			s.work(len(str)) // copied into a buffer, whichever the file
+		} else if _, ok := v.(lua.LNumber); !ok {
+			typeError(L, i, fname, "string")
 		}
 		switch f.kind {
 		case kindStdout:
