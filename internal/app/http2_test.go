@@ -303,7 +303,7 @@ func TestHostileHTTP2Servers(t *testing.T) {
 		requests bool // some responses are valid and counted
 		args     []string
 	}{
-		{"hpack bomb", each(bomb), "decoded response header list over 65536 bytes", false, nil},
+		{"hpack bomb", each(bomb), "invalid indexed representation", false, nil}, // volley allows no dynamic table
 		{"endless continuation", repeat(func(id uint32) []byte {
 			return h2.AppendFrame(nil, h2.FrameHeaders, 0, id, hpackBlock(":status", "200"))
 		},
@@ -529,9 +529,10 @@ func TestHTTP2BodiesAndHead(t *testing.T) {
 	}
 }
 
-// HTTP/2's request path allocates nothing of its own: against nginx, whose every response field
-// is a literal the HPACK decoder must turn into a string (three a response: server, date,
-// content-type), a response costs those and nothing more.
+// HTTP/2's request path allocates nothing per response: against nginx, whose every response
+// field is a literal the HPACK decoder must turn into a string (three a response: server, date,
+// content-type), only a block unlike the connection's last one is decoded — once a second, when
+// the date changes.
 func TestHTTP2AllocationsPerResponse(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs nginx")
@@ -548,8 +549,8 @@ func TestHTTP2AllocationsPerResponse(t *testing.T) {
 	if n < 2000 {
 		t.Skipf("only %d responses: too few to tell setup from per-request allocation", n)
 	}
-	if per := float64(after.Mallocs-before.Mallocs) / float64(n); per > 3.5 {
-		t.Fatalf("%.2f heap allocations per response (%d responses); the HPACK decoder's strings are 3", per, n)
+	if per := float64(after.Mallocs-before.Mallocs) / float64(n); per > 0.3 {
+		t.Fatalf("%.2f heap allocations per response (%d responses)", per, n)
 	}
 }
 

@@ -218,6 +218,9 @@ func (hc *h2conn) frame(fh h2.FrameHeader, p []byte) error {
 		for ; len(p) >= 6; p = p[6:] {
 			v := int64(binary.BigEndian.Uint32(p[2:6]))
 			switch binary.BigEndian.Uint16(p[:2]) {
+			case h2.SettingHeaderTableSize:
+				// The client's decoder table: the encoder stays within it (volley announces 0).
+				hc.enc.SetMaxDynamicTableSizeLimit(uint32(min(v, 4096))) //nolint:gosec // G115: at most 4096
 			case h2.SettingInitialWindowSize:
 				for id := range hc.windows {
 					hc.windows[id] += v - hc.initWin
