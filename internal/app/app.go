@@ -117,7 +117,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	} else {
 		origins = []*origin{{name: cfg.Target.Raw, url: cfg.Target}}
 	}
-	ecfg.HTTP2 = http2Config(cfg)
+	ecfg.Protocol = wireProtocol(cfg, ecfg.Limits)
 
 	outs, err := openOutputs(cfg, stdout)
 	if err != nil {
@@ -152,7 +152,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 				return ExitUsage
 			}
 			// Before the probe: a request HTTP/2 cannot carry is an invocation error.
-			if err := checkHTTP2Requests(ecfg.HTTP2, []engine.Origin{{Payloads: o.payloads}}); err != nil {
+			if err := checkHTTP2Requests(ecfg.Protocol, []engine.Origin{{Payloads: o.payloads}}); err != nil {
 				warn(stderr, "volley: "+err.Error())
 				return ExitUsage
 			}
@@ -171,7 +171,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		warn(stderr, "volley: "+err.Error())
 		return ExitUsage
 	}
-	if err := checkHTTP2Requests(ecfg.HTTP2, ecfg.Origins); err != nil {
+	if err := checkHTTP2Requests(ecfg.Protocol, ecfg.Origins); err != nil {
 		warn(stderr, "volley: "+err.Error())
 		return ExitUsage
 	}

@@ -6,15 +6,17 @@ import (
 
 	"volley/internal/cli"
 	"volley/internal/engine"
+	"volley/internal/h1"
 	"volley/internal/h2"
+	"volley/internal/wire"
 )
 
-// http2Config is the engine's HTTP/2 description for --http2, nil without it.
-func http2Config(cfg *cli.Config) *engine.HTTP2 {
+// wireProtocol is what the run's connections speak: HTTP/1.1, or HTTP/2 with --http2.
+func wireProtocol(cfg *cli.Config, limits h1.Limits) wire.Protocol {
 	if !cfg.HTTP2 {
-		return nil
+		return h1.Protocol{Limits: limits}
 	}
-	return &engine.HTTP2{Streams: cfg.Streams, Authority: cfg.Target.HostHeader}
+	return h2.Protocol{Streams: cfg.Streams, Limits: limits, Authority: cfg.Target.HostHeader}
 }
 
 // protocol names the run's protocol for the reports.
@@ -32,8 +34,9 @@ func protocol(cfg *cli.Config) string {
 // request HTTP/2 cannot carry (a Connection header, pipelined requests) stops the invocation
 // with one line instead of failing every request. A script's request() is checked request by
 // request: a script error then ends the run.
-func checkHTTP2Requests(h *engine.HTTP2, origins []engine.Origin) error {
-	if h == nil {
+func checkHTTP2Requests(p wire.Protocol, origins []engine.Origin) error {
+	h, ok := p.(h2.Protocol)
+	if !ok {
 		return nil
 	}
 	for _, o := range origins {

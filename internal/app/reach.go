@@ -211,11 +211,7 @@ func pickAddress(ctx context.Context, cfg *cli.Config, o *origin, policy *netpol
 
 // probe sets up one connection to the origin; its error is one line saying why it failed.
 func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
-	probe := engine.Probe
-	if cfg.HTTP2 {
-		probe = engine.ProbeHTTP2
-	}
-	err := probe(ctx, &o.ep, max(cfg.Timeout, 5*time.Second))
+	err := engine.Probe(ctx, &o.ep, max(cfg.Timeout, 5*time.Second), wireProtocol(cfg, h1.DefaultLimits()))
 	if err == nil {
 		return nil
 	}

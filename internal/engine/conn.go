@@ -6,8 +6,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"volley/internal/h1"
-	"volley/internal/h2"
 	"volley/internal/stats"
+	"volley/internal/wire"
 )
 
 type connState uint8
@@ -17,50 +17,68 @@ const (
 	stConnecting                  // non-blocking connect in progress
 	stHandshake                   // TLS handshake on a helper goroutine; the loop keeps off the socket
 	stProxy                       // CONNECT sent to the proxy, its response being read
-	stReady                       // connected: a batch is outstanding (busy) or being written
-	stDelay                       // waiting for the script's delay() before the next request
+	stReady                       // connected: the protocol's slots carry requests
 )
 
-// conn is one connection's state. Responses are read into the thread's buffer, so a connection
-// keeps only parser state and the request it is sending.
+// conn is one connection: its socket and setup, the protocol's state (wire), and its slots.
+// Responses are read into the thread's buffer, so a connection keeps only what its protocol
+// needs between reads.
 type conn struct {
 	fd      int
 	idx     int32
 	gen     int32
 	state   connState
 	wantOut bool // write readiness armed for a partial write
-	busy    bool // a request batch is outstanding
-	gotData bool // some bytes of the outstanding batch's responses arrived
-	resend  bool // send the outstanding batch again once connected (keep-alive race)
-	held    bool // rate mode: payload is a batch not sent yet, waiting for the slot of its last request
-	served  uint32
 
-	payload []byte
-	heads   []bool
-	next    int // index in heads of the response being parsed
-	written int
+	opened  int64 // when the connect began
+	backoff int64
 
-	start    int64 // when the batch's first byte was written
+	tls   *tlsConn
+	proxy *h1.Parser // reads the proxy's answer to CONNECT
+	org   *Origin    // where the connection goes and what it sends
+	oi    int        // org's index, for per-origin counts
+	rr    int        // the next of org.Payloads to send
+
+	wire    wire.Conn
+	slots   []slot
+	active  int // slots whose batch is on this connection
+	waiting int // slots whose batch waits for the next connection
+}
+
+// Slot states.
+const (
+	slIdle    uint8 = iota // nothing outstanding
+	slDelay                // a timer runs: delay(), the schedule, or a held batch's last slot
+	slBusy                 // the batch is on the connection, awaiting its responses
+	slWaiting              // the batch is to be sent again on the next connection
+)
+
+// slot carries one request batch at a time, with its own timing, timeout and (in rate mode)
+// schedule: the connection's only slot under HTTP/1.1, one per stream under HTTP/2.
+type slot struct {
+	state    uint8
+	held     bool // rate mode: the batch waits for the scheduled time of its last request
+	close    bool // the batch asked to close the connection after it
+	start    int64
 	intended int64 // when it was due: start in closed mode, its scheduled time in rate mode
 	sched    schedule
-	opened   int64 // when the connect began
-	backoff  int64
+	req      wire.Request
+}
 
-	parser h1.Parser
-	tls    *tlsConn
+// keepLast keeps the last n requests of the slot's batch (n < len(Heads)): those a closing
+// connection did not answer.
+func (s *slot) keepLast(n int) {
+	skip := len(s.req.Heads) - n
+	s.req.Text = s.req.Text[h1.PrefixLen(s.req.Text, skip):]
+	s.req.Heads = s.req.Heads[skip:]
+}
 
-	org   *Origin // where the connection goes and what it sends
-	oi    int     // org's index, for per-origin counts
-	rr    int     // the next of org.Payloads to send
-	close bool    // the payload being sent asked to close the connection after it
-
-	// HTTP/2 (nil mux: HTTP/1.1): the frame layer, the stream slots, how many are busy, and
-	// whether the server's SETTINGS have arrived.
-	mux     *h2.Conn
-	slots   []slot
-	active  int
-	h2ready bool
-	h2reqs  []h2.Request // org.Payloads for HTTP/2, sent round robin as they are
+// keepFirst keeps the first n requests of the slot's batch.
+func (s *slot) keepFirst(n int) {
+	if n < len(s.req.Heads) {
+		s.req.Text = s.req.Text[:h1.PrefixLen(s.req.Text, n)]
+		s.req.Heads = s.req.Heads[:n]
+	}
 }
 
 // begin opens the connection's socket.
@@ -74,7 +92,6 @@ func (t *thread) begin(c *conn, now int64) {
 	c.fd = fd
 	c.gen++
 	c.opened = now
-	c.served = 0
 	c.wantOut = false
 	if err := t.poll.add(fd, !connected, c.idx, c.gen); err != nil {
 		t.closeConn(c)
@@ -97,7 +114,7 @@ func (t *thread) retryLater(c *conn, now int64) {
 }
 
 // established continues a connection whose connect completed: through the proxy's tunnel
-// (proxy.go), then TLS (tls.go), then requests (ready).
+// (proxy.go), then TLS (tls.go), then requests (opened).
 func (t *thread) established(c *conn) {
 	switch {
 	case len(c.org.Connect) > 0:
@@ -113,18 +130,24 @@ func (t *thread) established(c *conn) {
 	}
 }
 
-// opened counts a connection that can carry requests and sends the first.
+// opened counts a connection that can carry requests and starts its protocol.
 func (t *thread) opened(c *conn) {
+	if c.tls != nil && t.alpn != "" && c.tls.conn.ConnectionState().NegotiatedProtocol != t.alpn {
+		// The probe checked ALPN before the run; a server that changes its mind fails the connection.
+		t.fail(c, stats.KindConnect, "tls: the server did not choose "+t.alpn+" by ALPN")
+		return
+	}
 	c.state = stReady
 	t.rec.Connections++
 	if o := t.rec.Origins; o != nil {
 		o[c.oi].Connections++
 	}
-	if c.mux != nil {
-		t.h2Start(c)
-		return
+	c.wire.Start()
+	gen := c.gen
+	t.fill(c)
+	if c.gen == gen && t.scriptErr == nil {
+		t.flush(c)
 	}
-	t.proceed(c)
 }
 
 // countError counts an error of the connection, for its origin too.
@@ -135,36 +158,65 @@ func (t *thread) countError(c *conn, kind stats.Kind, reason string) {
 	}
 }
 
-// proceed sends the next request: after the script's delay(), and in rate mode at its
+// fill starts every slot the protocol lets carry a request now and that is not in use.
+func (t *thread) fill(c *conn) {
+	gen := c.gen
+	for i := range min(c.wire.Slots(), len(c.slots)) {
+		if s := c.slots[i].state; s == slIdle || s == slWaiting {
+			t.proceed(c, i)
+			if c.gen != gen || t.scriptErr != nil {
+				return
+			}
+		}
+	}
+}
+
+// proceed sends the slot's next request: after the script's delay(), and in rate mode at its
 // scheduled time.
-func (t *thread) proceed(c *conn) {
-	if c.resend {
+func (t *thread) proceed(c *conn, i int) {
+	s := &c.slots[i]
+	if s.state == slWaiting {
 		// Requests already issued that a closed connection left unanswered: they go out
 		// again even as the run ends, since they are part of it (and of -n's count).
-		c.resend = false
-		t.send(c)
+		t.send(c, i)
 		return
 	}
 	if t.draining || t.seen >= t.end {
-		t.closeConn(c) // the run is ending: no new requests
+		t.idleEnd(c) // the run is ending: no new requests
 		return
 	}
-	notBefore, ok := t.nextDue(&c.sched)
-	if !ok {
-		t.closeConn(c) // the schedule has no more slots in this run, or the script failed
-		return
+	if i >= c.wire.Slots() {
+		return // the connection is not ready, or closing: the slot waits for the next
 	}
-	if notBefore > 0 && notBefore > t.now() {
-		c.state = stDelay
-		t.timers.push(timer{at: notBefore, idx: c.idx, gen: c.gen})
-		return
+	if !s.held {
+		notBefore, ok := t.nextDue(&s.sched)
+		if !ok {
+			return // the schedule has no more slots in this run, or the script failed
+		}
+		if notBefore > 0 && notBefore > t.now() {
+			t.delay(c, i, notBefore)
+			return
+		}
 	}
-	t.request(c)
+	t.request(c, i)
 }
 
-// nextDue runs the script's delay() and, in rate mode, the schedule of one requester (a
-// connection, or an HTTP/2 stream slot): it returns when the next request may go (0: now), and
-// false when the schedule has no slot left in this run or delay() failed.
+// delay makes slot i wait until at.
+func (t *thread) delay(c *conn, i int, at int64) {
+	c.slots[i].state = slDelay
+	t.timers.push(timer{at: at, idx: c.idx, gen: c.gen, slot: int32(i) + 1}) //nolint:gosec // G115: i < --streams
+}
+
+// idleEnd closes a connection that has nothing outstanding as the run ends.
+func (t *thread) idleEnd(c *conn) {
+	if c.active == 0 && c.waiting == 0 {
+		t.closeConn(c)
+	}
+}
+
+// nextDue runs the script's delay() and, in rate mode, the slot's schedule: it returns when
+// the next request may go (0: now), and false when the schedule has no slot left in this run
+// or delay() failed.
 func (t *thread) nextDue(sched *schedule) (notBefore int64, ok bool) {
 	if s := t.spec.Script; s != nil && s.HasDelay() {
 		d, err := s.Delay()
@@ -188,92 +240,115 @@ func (t *thread) nextDue(sched *schedule) (notBefore int64, ok bool) {
 	return notBefore, true
 }
 
-// request sends the next batch. In rate mode each request of a pipelined batch takes a slot of
-// its own, and the batch goes out when the last of them is due (so the rate holds whatever the
-// batch's size), cut to the slots left before the end of the run; its latency counts from that
-// slot. With -n a batch is cut to the requests left.
-func (t *thread) request(c *conn) {
-	if !c.held {
-		if s := t.spec.Script; s != nil && s.HasRequest() {
-			p, heads, err := s.Request()
+// request sends the slot's next batch. In rate mode each request of a pipelined batch takes a
+// slot of the schedule of its own, and the batch goes out when the last of them is due (so the
+// rate holds whatever the batch's size), cut to the slots left before the end of the run; its
+// latency counts from that slot. With -n a batch is cut to the requests left.
+func (t *thread) request(c *conn, i int) {
+	s := &c.slots[i]
+	if !s.held {
+		if sc := t.spec.Script; sc != nil && sc.HasRequest() {
+			p, heads, err := sc.Request()
 			if err != nil {
 				t.failScript(err)
 				return
 			}
-			c.payload, c.heads = p, heads
+			s.req, s.close = wire.Request{Text: p, Heads: heads}, false
 		} else {
 			p := &c.org.Payloads[c.rr]
 			if c.rr++; c.rr == len(c.org.Payloads) {
 				c.rr = 0
 			}
-			c.payload, c.heads, c.close = p.Data, p.Heads, p.Close
+			s.req, s.close = wire.Request{Text: p.Data, Heads: p.Heads}, p.Close
 		}
-		if len(c.heads) > 1 && t.cfg.Rate > 0 {
-			cut(c, c.sched.fit(len(c.heads), t.end))
-			c.held = true
+		if len(s.req.Heads) > 1 && t.cfg.Rate > 0 {
+			s.keepFirst(s.sched.fit(len(s.req.Heads), t.end))
+			s.held = true
 		}
 	}
-	if c.held {
+	if s.held {
 		// Also after a reconnect during the hold: the batch keeps its slots, and request() is
 		// not asked for another.
-		if due := c.sched.dueAfter(len(c.heads) - 1); due > t.now() {
-			c.state = stDelay
-			t.timers.push(timer{at: due, idx: c.idx, gen: c.gen})
+		if due := s.sched.dueAfter(len(s.req.Heads) - 1); due > t.now() {
+			t.delay(c, i, due)
 			return
 		}
-		c.held = false
+		s.held = false
 	}
-	n := t.claim(len(c.heads))
+	n := t.claim(len(s.req.Heads))
 	if n == 0 {
-		t.closeConn(c)
+		t.idleEnd(c)
 		return
 	}
-	cut(c, n)
+	s.keepFirst(n)
 	if t.cfg.Rate > 0 {
-		c.intended = c.sched.dueAfter(n - 1)
-		c.sched.advance(n)
+		s.intended = s.sched.dueAfter(n - 1)
+		s.sched.advance(n)
 	}
-	t.send(c)
+	t.send(c, i)
 }
 
-// cut keeps the first n requests of the connection's batch.
-func cut(c *conn, n int) {
-	if n < len(c.heads) {
-		c.payload = c.payload[:h1.PrefixLen(c.payload, n)]
-		c.heads = c.heads[:n]
+// send hands the slot's batch to the protocol; the caller flushes.
+func (t *thread) send(c *conn, i int) {
+	s := &c.slots[i]
+	again := s.state == slWaiting
+	if err := c.wire.Submit(i, s.req); err != nil {
+		var re *wire.RequestError
+		switch {
+		case errors.Is(err, wire.ErrNoSlot): // on the next connection, once this one is done
+			if !again {
+				s.state = slWaiting
+				c.waiting++
+				t.inflight++
+			}
+		case errors.As(err, &re):
+			t.failScript(errors.New("volley: " + re.Msg))
+		default: // this request only: counted, and the slot stays free
+			t.countError(c, stats.KindWrite, err.Error())
+			if again {
+				s.state = slIdle
+				c.waiting--
+				t.inflight--
+			}
+		}
+		return
 	}
-}
-
-func (t *thread) send(c *conn) {
-	c.state = stReady
-	if !c.busy {
-		c.busy = true
+	if again {
+		c.waiting--
+	} else {
 		t.inflight++
 	}
-	c.gotData = false
-	c.next = 0
-	c.written = 0
-	c.parser.Start(c.heads[0])
-	c.start = t.now()
-	if t.cfg.Rate == 0 {
-		c.intended = c.start
+	s.state = slBusy
+	c.active++
+	s.start = t.now()
+	if t.cfg.Rate == 0 && !again {
+		s.intended = s.start // a request sent again keeps its first time: the wait was part of it
 	}
-	t.flush(c)
 }
 
-// wake runs a timer: the end of a delay or of a reconnect backoff.
+// wake runs a connection's timer: the end of a reconnect backoff.
 func (t *thread) wake(c *conn) {
-	switch c.state {
-	case stDelay:
-		// A delay() that ends past the deadline sends nothing; a rate-mode slot due before the
-		// deadline is part of the run even when handled a moment after it.
-		if t.draining || (t.cfg.Rate == 0 && t.now() >= t.end) {
-			t.closeConn(c)
-			return
-		}
-		t.request(c)
-	case stClosed:
+	if c.state == stClosed {
 		t.begin(c, t.now())
+	}
+}
+
+// wakeSlot runs a slot's timer: the end of its delay.
+func (t *thread) wakeSlot(c *conn, i int) {
+	if c.slots[i].state != slDelay {
+		return
+	}
+	c.slots[i].state = slIdle
+	// A delay() that ends past the deadline sends nothing; a rate-mode slot due before the
+	// deadline is part of the run even when handled a moment after it.
+	if t.draining || (t.cfg.Rate == 0 && t.now() >= t.end) {
+		t.idleEnd(c)
+		return
+	}
+	gen := c.gen
+	t.request(c, i)
+	if c.gen == gen && c.state == stReady && t.scriptErr == nil {
+		t.flush(c)
 	}
 }
 
@@ -290,7 +365,7 @@ func (t *thread) ready(c *conn, in, out bool) {
 		if in {
 			t.tunnelReadable(c)
 		}
-	case stReady, stDelay:
+	case stReady:
 		if out && c.wantOut {
 			t.flush(c)
 			if c.state != stReady || c.fd < 0 {
@@ -303,35 +378,32 @@ func (t *thread) ready(c *conn, in, out bool) {
 	}
 }
 
+// flush writes what the protocol queued (through TLS, if any) as far as the socket takes it.
 func (t *thread) flush(c *conn) {
-	if c.mux != nil {
-		t.h2Flush(c)
-		return
-	}
-	var out []byte
+	out := c.wire.Output()
 	if c.tls != nil {
-		if c.written < len(c.payload) {
-			if err := c.tls.encrypt(c.payload[c.written:]); err != nil {
+		if len(out) > 0 {
+			if err := c.tls.encrypt(out); err != nil {
 				t.fail(c, stats.KindWrite, "tls: "+err.Error())
 				return
 			}
-			c.written = len(c.payload)
+			c.wire.Written(len(out))
 		}
 		out = c.tls.pipe.out
-	} else {
-		out = c.payload[c.written:]
 	}
-	before := len(out)
+	total := len(out)
+	if total == 0 && !c.wantOut {
+		return
+	}
 	out, errno := writeSocket(c.fd, out)
 	if errno != 0 {
 		t.fail(c, stats.KindWrite, "write: "+errno.Error())
 		return
 	}
-	if c.tls == nil {
-		c.written += before - len(out)
-	}
 	if c.tls != nil {
-		c.tls.sent(len(c.tls.pipe.out) - len(out))
+		c.tls.sent(total - len(out))
+	} else {
+		c.wire.Written(total - len(out))
 	}
 	if len(out) > 0 != c.wantOut {
 		c.wantOut = len(out) > 0
@@ -339,29 +411,22 @@ func (t *thread) flush(c *conn) {
 	}
 }
 
+// readError is a failed read, as the protocol is told of it.
+type readError struct{ errno unix.Errno }
+
+func (e readError) Error() string { return "read: " + e.errno.Error() }
+func (e readError) Unwrap() error { return e.errno }
+
 func (t *thread) readable(c *conn) {
 	n, errno := readSocket(c.fd, t.buf)
 	switch {
 	case errno == unix.EAGAIN:
 		return
 	case errno != 0:
-		if c.mux != nil {
-			t.h2Lost(c, "read: "+errno.Error())
-			return
-		}
-		if !c.busy {
-			t.closed(c) // a reset of an idle keep-alive connection is the server closing it
-			return
-		}
-		if !c.gotData && c.served > 0 && errno == unix.ECONNRESET {
-			// The keep-alive race, as in eof: send the request again on a new connection.
-			t.resendRest(c)
-			return
-		}
-		t.fail(c, stats.KindRead, "read: "+errno.Error())
+		t.lost(c, readError{errno})
 		return
 	case n == 0:
-		t.eof(c)
+		t.lost(c, nil)
 		return
 	}
 	if c.tls != nil {
@@ -370,156 +435,164 @@ func (t *thread) readable(c *conn) {
 	}
 	t.rec.Bytes += uint64(n) //nolint:gosec // G115: n > 0 here, the errno and n == 0 cases returned above
 	t.consume(c, t.buf[:n])
+	if c.state == stReady && !c.wantOut {
+		t.flush(c) // the requests that the responses made room for, and the protocol's answers
+	}
 }
 
-// consume feeds response bytes to the parser; several responses may arrive at once.
+// consume feeds the server's bytes to the protocol and acts on its events. Over TLS, the
+// caller flushes once for all the records of a read.
 func (t *thread) consume(c *conn, b []byte) {
-	if c.mux != nil {
-		t.h2Consume(c, b)
-		return
-	}
+	gen := c.gen
 	for len(b) > 0 {
-		if !c.busy {
-			t.fail(c, stats.KindProtocol, "unexpected data from the server: no request outstanding")
-			return
-		}
-		c.gotData = true
-		k, done, err := c.parser.Feed(b)
+		n, ev, i, err := c.wire.Feed(b)
 		if err != nil {
-			t.fail(c, stats.KindProtocol, err.Error())
+			t.protocolError(c, err)
 			return
 		}
-		b = b[k:]
-		if !done {
-			return
+		b = b[n:]
+		switch ev {
+		case wire.Ready:
+			t.fill(c)
+		case wire.Response:
+			t.responded(c, i)
+		case wire.Failed:
+			t.countError(c, stats.KindRead, c.wire.Reason())
+			t.release(c, i)
+			t.proceed(c, i)
+		case wire.Closing:
+			if r := c.wire.Reason(); r != "" {
+				t.countError(c, stats.KindRead, r)
+			}
 		}
-		closing := !c.parser.KeepAlive()
-		if !t.responded(c) {
-			return
+		if c.gen != gen || t.scriptErr != nil {
+			return // the connection was replaced, or the run is failing
 		}
-		if closing && c.busy {
-			t.resendRest(c) // Connection: close with requests pipelined behind the response
-			return
-		}
-		if !c.busy && len(b) > 0 {
-			t.fail(c, stats.KindProtocol, "unexpected data from the server after a response")
-			return
-		}
-		if !c.busy {
-			t.afterBatch(c)
+		if ev != wire.None && c.wire.Closing() && t.wind(c) {
 			return
 		}
 	}
 }
 
-// responded records a complete response. It returns false when the connection is gone or the
-// thread must stop.
-func (t *thread) responded(c *conn) bool {
-	now := max(t.seen, c.start) // never before its request: a guard, as a batch cannot answer its own sends
-	status := c.parser.Status()
-	latency := micros(now - c.intended)
+// protocolError ends the connection after the protocol failed, telling the server why when
+// the protocol has something to say (HTTP/2's GOAWAY), best effort.
+func (t *thread) protocolError(c *conn, err error) {
+	if out := c.wire.Output(); len(out) > 0 {
+		if c.tls == nil {
+			_, _ = rawWrite(c.fd, out)
+		} else if c.tls.encrypt(out) == nil {
+			_, _ = rawWrite(c.fd, c.tls.pipe.out)
+		}
+	}
+	t.fail(c, stats.KindProtocol, err.Error())
+}
+
+// responded records a complete response of slot i and, when its batch is complete, sends the
+// slot's next.
+func (t *thread) responded(c *conn, i int) {
+	s := &c.slots[i]
+	now := max(t.seen, s.start) // never before its request: a guard, as a batch cannot answer its own sends
+	status := c.wire.Status(i)
+	latency := micros(now - s.intended)
 	t.rec.Response(status, latency)
 	if o := t.rec.Origins; o != nil {
 		o[c.oi].Response(status, latency)
 	}
 	if t.rec.Uncorrected != nil {
-		t.rec.Uncorrected.Record(micros(now - c.start))
+		t.rec.Uncorrected.Record(micros(now - s.start))
 	}
-	c.served++
 	c.backoff = 0
-	if s := t.spec.Script; s != nil && s.HasResponse() {
-		if err := s.Response(status, c.parser.Headers(), c.parser.Body()); err != nil {
+	done := c.wire.Pending(i) == 0
+	if done {
+		t.release(c, i)
+	}
+	if sc := t.spec.Script; sc != nil && sc.HasResponse() {
+		if err := sc.Response(status, c.wire.Headers(i), c.wire.Body(i)); err != nil {
 			t.failScript(err)
-			return false
+			return
 		}
 	}
-	c.next++
-	if c.next < len(c.heads) {
-		c.parser.Start(c.heads[c.next])
-	} else {
-		c.busy = false
-		t.inflight--
-	}
-	if s := t.spec.Script; s != nil && s.Stopped() {
+	if sc := t.spec.Script; sc != nil && sc.Stopped() {
 		// thread:stop(): no new requests from this thread; those outstanding may finish.
 		t.stopped = true
 		t.startDrain(now)
-		return c.busy
+		return
 	}
+	if !done {
+		return
+	}
+	if s.close {
+		t.closed(c)
+		return
+	}
+	t.proceed(c, i)
+}
+
+// release frees a slot whose batch ended, answered or not.
+func (t *thread) release(c *conn, i int) {
+	if s := &c.slots[i]; s.state == slBusy {
+		s.state = slIdle
+		c.active--
+		t.inflight--
+	}
+}
+
+// wind handles a connection on which the server takes no new requests: what it refused waits
+// for the next connection, which opens once the last answer here has arrived. It reports
+// whether the connection was replaced.
+func (t *thread) wind(c *conn) bool {
+	t.refuse(c)
+	if c.active > 0 {
+		return false
+	}
+	t.closed(c)
 	return true
 }
 
-// afterBatch continues a connection whose batch is complete.
-func (t *thread) afterBatch(c *conn) {
-	if !c.parser.KeepAlive() || c.close {
-		t.closed(c)
-		return
-	}
-	t.proceed(c)
-}
-
-func (t *thread) eof(c *conn) {
-	if c.mux != nil {
-		t.h2Lost(c, "connection closed by the server")
-		return
-	}
-	if !c.busy {
-		t.closed(c)
-		return
-	}
-	done, err := c.parser.EOF()
-	switch {
-	case err == nil && done:
-		if t.responded(c) {
-			if c.busy {
-				t.resendRest(c)
-				return
-			}
-			t.closed(c)
+// refuse moves the requests that the server did not and will not process to the next
+// connection, as RFC 9112 §9.3.2 and RFC 9113 §8.7 allow: a server may close after any
+// response (nginx does after keepalive_requests), and what was pipelined behind it, or opened
+// above GOAWAY's last stream, was never processed. The batch keeps its place in -n's count
+// and, in rate mode, its scheduled time, and a run that is ending waits for it.
+func (t *thread) refuse(c *conn) {
+	for i := range c.slots {
+		s := &c.slots[i]
+		if s.state != slBusy {
+			continue
 		}
-	case c.next > 0 && noResponseBytes(err):
-		// Closed between two responses of a pipelined batch: the rest was never answered.
-		t.resendRest(c)
-	case !c.gotData && c.served > 0:
-		// The server closed a keep-alive connection as the request went out: send it again on
-		// a new connection, as HTTP clients do, rather than count an error.
-		t.resendRest(c)
-	case err != nil:
-		t.fail(c, stats.KindRead, err.Error())
-	default:
-		t.fail(c, stats.KindRead, "connection closed by the server before the response was complete")
+		if n := c.wire.Refused(i); n > 0 {
+			if n < len(s.req.Heads) {
+				s.keepLast(n)
+			}
+			s.state = slWaiting
+			c.active--
+			c.waiting++
+		}
 	}
 }
 
-// noResponseBytes reports whether err is the parser's "closed before the response": not one
-// byte of the response in progress arrived.
-func noResponseBytes(err error) bool {
-	var he *h1.Error
-	return errors.As(err, &he) && he.Kind == h1.ErrClosed
-}
-
-// resendRest replaces a connection that closed part way through a pipelined batch and sends
-// the requests it left unanswered again on the new one, as RFC 9112 §9.3.2 asks of a client:
-// a server may close after any response (nginx does after keepalive_requests), and what was
-// pipelined behind it was never processed. The batch stays outstanding meanwhile, so that the
-// end of a run waits for it; its requests keep their place in -n's count and, in rate mode,
-// their scheduled time. A server that answers nothing at all is not retried this way: the
-// batch had at least one response on the closed connection, or (the keep-alive race) the
-// connection had answered an earlier batch.
-func (t *thread) resendRest(c *conn) {
-	c.payload, c.heads = c.payload[h1.PrefixLen(c.payload, c.next):], c.heads[c.next:]
-	c.next = 0
-	t.closeConn(c)
-	c.busy = true
-	t.inflight++
-	c.resend = true
-	t.begin(c, t.now())
+// lost handles the end of a connection: the server closed it, or a read failed.
+func (t *thread) lost(c *conn, cause error) {
+	gen := c.gen
+	ev, i, err := c.wire.Lost(cause)
+	if ev == wire.Response {
+		t.responded(c, i)
+		if c.gen != gen || t.scriptErr != nil {
+			return
+		}
+	}
+	t.refuse(c)
+	if err != nil {
+		t.fail(c, stats.KindRead, err.Error())
+		return
+	}
+	t.closed(c)
 }
 
 // closed replaces a connection that ended without error.
 func (t *thread) closed(c *conn) {
 	t.closeConn(c)
-	if !t.draining {
+	if !t.draining || c.waiting > 0 {
 		t.begin(c, t.now())
 	}
 }
@@ -529,8 +602,8 @@ func (t *thread) fail(c *conn, kind stats.Kind, reason string) {
 	t.countError(c, kind, reason)
 	connectFailed := c.state == stConnecting || c.state == stProxy || c.state == stHandshake
 	t.closeConn(c)
-	c.resend = false
 	if t.draining {
+		t.forgetWaiting(c)
 		return
 	}
 	if connectFailed {
@@ -540,6 +613,19 @@ func (t *thread) fail(c *conn, kind stats.Kind, reason string) {
 	t.begin(c, t.now())
 }
 
+// forgetWaiting drops the batches that wait for a connection that will not open.
+func (t *thread) forgetWaiting(c *conn) {
+	for i := range c.slots {
+		if s := &c.slots[i]; s.state == slWaiting {
+			s.state = slIdle
+		}
+	}
+	t.inflight -= c.waiting
+	c.waiting = 0
+}
+
+// closeConn closes the socket. Batches on it are lost (their failure, if any, was counted
+// once, as the connection's); those waiting for the next connection stay.
 func (t *thread) closeConn(c *conn) {
 	if c.tls != nil {
 		c.tls.release()
@@ -551,14 +637,31 @@ func (t *thread) closeConn(c *conn) {
 		c.fd = -1
 	}
 	c.gen++
-	if c.busy {
-		c.busy = false
-		t.inflight--
+	for i := range c.slots {
+		switch s := &c.slots[i]; s.state {
+		case slBusy:
+			s.state = slIdle
+			t.inflight--
+		case slDelay:
+			s.state = slIdle
+		}
 	}
-	if c.mux != nil {
-		t.h2Reset(c)
-	}
+	c.active = 0
 	c.state = stClosed
+}
+
+// outstanding is how many requests of the connection await their response.
+func (c *conn) outstanding() int {
+	n := 0
+	for i := range c.slots {
+		switch s := &c.slots[i]; s.state {
+		case slBusy:
+			n += c.wire.Pending(i)
+		case slWaiting:
+			n += len(s.req.Heads)
+		}
+	}
+	return n
 }
 
 // micros rounds a duration in ns up to whole µs, the histogram's unit.

@@ -17,6 +17,7 @@ import (
 
 	"volley/internal/h1"
 	"volley/internal/stats"
+	"volley/internal/wire"
 )
 
 // Script is one thread's Lua state as the engine sees it. A nil Script means a static request.
@@ -59,7 +60,9 @@ type Config struct {
 	Rate        float64 // requests per second over all connections; 0: each connection as fast as it can
 	Requests    uint64  // stop after exactly this many requests (each answered or failed); 0: no limit
 	Live        *Live   // optional counters for progress, updated about every 100 ms
-	HTTP2       *HTTP2  // nil: HTTP/1.1
+	// Protocol is what connections speak (internal/h1, internal/h2); nil: HTTP/1.1 within
+	// Limits.
+	Protocol wire.Protocol
 
 	// A shard of a distributed run paces its connections as part of the whole test, so that
 	// the send times of all shards together are evenly spaced: Rate is then the whole test's
@@ -71,6 +74,13 @@ type Config struct {
 	// engine sets up first, then waits for it, and the run's schedule and deadline count from
 	// it even when setting up took longer, so that all shards keep one schedule.
 	StartAt time.Time
+}
+
+func (cfg *Config) protocol() wire.Protocol {
+	if cfg.Protocol == nil {
+		return h1.Protocol{Limits: cfg.Limits}
+	}
+	return cfg.Protocol
 }
 
 // Live is what a run has done so far, for a progress display.

@@ -96,3 +96,11 @@ func usesTLS(cfg *Config) bool {
 	}
 	return false
 }
+
+// scheme is the origin's URL scheme, which HTTP/2 sends as :scheme.
+func scheme(o *Origin) string {
+	if o.TLS != nil {
+		return "https"
+	}
+	return "http"
+}

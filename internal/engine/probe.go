@@ -4,17 +4,16 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"io"
 	"net"
 	"strconv"
 	"time"
 
 	"volley/internal/h1"
-	"volley/internal/h2"
+	"volley/internal/wire"
 )
 
-// SetupError is why a connection could not be set up: Stage is "connect", "proxy", "tls" or,
-// for ProbeHTTP2, "http2".
+// SetupError is why a connection could not be set up: Stage is "connect", "proxy", "tls" or
+// the protocol's name (its greeting or ALPN failed).
 type SetupError struct {
 	Stage string
 	Err   error
@@ -25,18 +24,10 @@ func (e *SetupError) Unwrap() error { return e.Err }
 
 // Probe sets up one connection to the endpoint the way the run's connections are set up —
 // connect, proxy tunnel, TLS handshake — with blocking calls, then closes it, so that a run
-// that can open no connection fails before it starts, with the reason. Errors are *SetupError.
-func Probe(ctx context.Context, ep *Endpoint, timeout time.Duration) error {
-	return probe(ctx, ep, timeout, false)
-}
-
-// ProbeHTTP2 is Probe for an HTTP/2 run: the server must also agree to HTTP/2, by ALPN over
-// TLS or by answering the h2c preface with SETTINGS — volley never falls back to HTTP/1.1.
-func ProbeHTTP2(ctx context.Context, ep *Endpoint, timeout time.Duration) error {
-	return probe(ctx, ep, timeout, true)
-}
-
-func probe(ctx context.Context, ep *Endpoint, timeout time.Duration, http2 bool) error {
+// that can open no connection fails before it starts, with the reason. The server must also
+// agree to the protocol: by ALPN over TLS, or by the protocol's greeting — volley never falls
+// back from HTTP/2 to HTTP/1.1. Errors are *SetupError.
+func Probe(ctx context.Context, ep *Endpoint, timeout time.Duration, proto wire.Protocol) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	network, addr := "tcp", ep.Addr.String()
@@ -60,10 +51,11 @@ func probe(ctx context.Context, ep *Endpoint, timeout time.Duration, http2 bool)
 	if ep.TLS != nil {
 		cfg := ep.TLS.Clone()
 		cfg.ClientSessionCache = nil // the run's own handshakes start from scratch
-		if http2 {
-			// Offering HTTP/1.1 too lets a server without HTTP/2 say what it speaks instead
-			// of failing the handshake; the run offers h2 alone.
-			cfg.NextProtos = []string{"h2", "http/1.1"}
+		want := proto.ALPN()
+		if want != "" {
+			// Offering HTTP/1.1 too lets a server without the protocol say what it speaks
+			// instead of failing the handshake; the run offers the protocol alone.
+			cfg.NextProtos = []string{want, "http/1.1"}
 		}
 		asked, certs := false, cfg.Certificates
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
@@ -82,15 +74,13 @@ func probe(ctx context.Context, ep *Endpoint, timeout time.Duration, http2 bool)
 				return &SetupError{"tls", err}
 			}
 		}
-		if p := tc.ConnectionState().NegotiatedProtocol; http2 && p != "h2" {
-			return &SetupError{"http2", errors.New("ALPN offered h2, the server chose " + alpnName(p))}
+		if p := tc.ConnectionState().NegotiatedProtocol; want != "" && p != want {
+			return &SetupError{proto.Name(), errors.New("ALPN offered " + want + ", the server chose " + alpnName(p))}
 		}
 		return nil
 	}
-	if http2 {
-		if err := probePreface(nc); err != nil {
-			return &SetupError{"http2", err}
-		}
+	if err := proto.Greet(nc); err != nil {
+		return &SetupError{proto.Name(), err}
 	}
 	return nil
 }
@@ -100,28 +90,6 @@ func alpnName(p string) string {
 		return "none (no ALPN, or no HTTP/2)"
 	}
 	return strconv.QuoteToASCII(p)
-}
-
-// probePreface sends the h2c preface with empty SETTINGS and reads the answer, which must
-// start with the server's SETTINGS.
-func probePreface(nc net.Conn) error {
-	hello := h2.AppendFrameHeader([]byte(h2.Preface), 0, h2.FrameSettings, 0, 0)
-	if _, err := nc.Write(hello); err != nil {
-		return err
-	}
-	var b [64]byte
-	n, err := io.ReadAtLeast(nc, b[:], h2.HeaderLen)
-	if n >= h2.HeaderLen {
-		if fh := h2.ParseFrameHeader(b[:]); fh.Type == h2.FrameSettings && fh.Flags&h2.FlagAck == 0 && fh.Stream == 0 {
-			return nil
-		}
-		return errors.New("no HTTP/2 with prior knowledge (h2c): it answered the preface with " + strconv.QuoteToASCII(string(b[:n])))
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return errors.New("no HTTP/2 with prior knowledge (h2c): no answer to the preface")
-	}
-	return errors.New("no HTTP/2 with prior knowledge (h2c): it closed the connection after the preface")
 }
 
 // rejectionWait is how long Probe listens, after a TLS 1.3 handshake in which the server asked

@@ -5,11 +5,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"volley/internal/h1"
 	"volley/internal/stats"
 )
 
 // A connection through an HTTP proxy to an https origin first opens a tunnel: it writes the
-// origin's CONNECT request and reads the proxy's answer with the response parser (stProxy);
+// origin's CONNECT request and reads the proxy's answer with an HTTP/1.1 response parser
+// (stProxy), whatever the protocol spoken in the tunnel;
 // a 2xx answer turns the socket into a byte stream to the origin, in which TLS then runs.
 
 // startTunnel sends the CONNECT request on a connection whose connect just completed.
@@ -36,7 +38,11 @@ func (t *thread) startTunnel(c *conn) {
 		}
 		break
 	}
-	c.parser.Start(true) // a 2xx answer to CONNECT has no body; any other ends the connection
+	if c.proxy == nil {
+		c.proxy = new(h1.Parser)
+		c.proxy.Init(t.cfg.Limits)
+	}
+	c.proxy.Start(true) // a 2xx answer to CONNECT has no body; any other ends the connection
 }
 
 // tunnelReadable reads the proxy's answer to CONNECT.
@@ -52,13 +58,13 @@ func (t *thread) tunnelReadable(c *conn) {
 		t.fail(c, stats.KindConnect, "proxy: closed the connection before answering CONNECT")
 		return
 	}
-	k, done, err := c.parser.Feed(t.buf[:n])
+	k, done, err := c.proxy.Feed(t.buf[:n])
 	switch {
 	case err != nil:
 		t.fail(c, stats.KindConnect, "proxy: answer to CONNECT: "+err.Error())
 	case !done:
-	case c.parser.Status() < 200 || c.parser.Status() > 299:
-		t.fail(c, stats.KindConnect, "proxy: "+tunnelRefused(c.parser.Status()))
+	case c.proxy.Status() < 200 || c.proxy.Status() > 299:
+		t.fail(c, stats.KindConnect, "proxy: "+tunnelRefused(c.proxy.Status()))
 	case k < n:
 		// The server speaks only after TLS's first message: nothing may follow the answer.
 		t.fail(c, stats.KindConnect, "proxy: unexpected bytes after its answer to CONNECT")

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"volley/internal/h2"
 	"volley/internal/stats"
 )
 
@@ -49,7 +48,8 @@ type thread struct {
 	stopped   bool // the script called thread:stop()
 	scriptErr error
 
-	inflight  int              // connections with a batch outstanding
+	alpn      string           // what a TLS server must choose by ALPN (the protocol's)
+	inflight  int              // slots with a batch outstanding (sent, or waiting to be sent again)
 	draining  bool             // no new requests: the run is ending
 	drainEnd  int64            // when the drain gives up on outstanding responses
 	quotaDone bool             // -n: every request has been issued
@@ -57,12 +57,6 @@ type thread struct {
 
 	pubRequests, pubErrors uint64 // what publish last added to Config.Live
 	progressMark           uint64 // responses at the last stall check (watchProgress)
-
-	// HTTP/2: the origins' payloads as HTTP/2 requests, and the last payload of a script's
-	// request() prepared for the frame layer, and what it became.
-	h2origins map[int][]h2.Request
-	h2src     []byte
-	h2req     h2.Request
 
 	// TLS handshakes run on helper goroutines and report here (see tls.go).
 	wakeup   waker // r < 0: none (plain HTTP) or closed
@@ -91,29 +85,29 @@ func newThread(cfg *Config, i int, first int, sh *shared) (*thread, error) {
 	if cfg.PerOrigin {
 		t.rec.Origins = stats.NewOriginCounts(len(cfg.Origins))
 	}
+	proto := cfg.protocol()
+	t.alpn = proto.ALPN()
+	capture := t.spec.Script != nil && t.spec.Script.HasResponse()
+	total := cfg.Connections
+	if cfg.ShardConnections > 0 {
+		total = cfg.ShardConnections
+	}
 	for j := range t.conns {
-		t.conns[j].fd = -1
-		t.conns[j].idx = int32(j)
 		c := &t.conns[j]
+		c.fd = -1
+		c.idx = int32(j)
 		c.oi = t.spec.Conns[j]
 		c.org = &cfg.Origins[c.oi]
 		if k := len(c.org.Payloads); k > 0 {
 			c.rr = (first + j) % k // connections start at different payloads
 		}
-		t.conns[j].parser.Init(cfg.Limits)
+		c.wire = proto.NewConn(scheme(c.org), capture)
+		c.slots = make([]slot, proto.Slots())
 		if cfg.Rate > 0 {
-			total := cfg.Connections
-			if cfg.ShardConnections > 0 {
-				total = cfg.ShardConnections
-			}
-			t.conns[j].sched = newSchedule(cfg.ShardFirst+first+j, total, cfg.Rate)
-		}
-		if t.spec.Script != nil && t.spec.Script.HasResponse() {
-			t.conns[j].parser.SetCapture(true)
-		}
-		if cfg.HTTP2 != nil {
-			if err := t.initH2(c, first+j); err != nil {
-				return nil, err
+			// The schedule spreads over every slot of every connection: slot s of connection
+			// g has global number g + s·C.
+			for s := range c.slots {
+				c.slots[s].sched = newSchedule(cfg.ShardFirst+first+j+s*total, total*len(c.slots), cfg.Rate)
 			}
 		}
 	}
@@ -213,14 +207,14 @@ func (t *thread) run(start, deadline time.Time) {
 			}
 			t.timers.pop()
 			if c := &t.conns[tm.idx]; c.gen == tm.gen {
-				if (c.state == stDelay || tm.slot > 0) && t.cfg.Rate > 0 {
+				if tm.slot == 0 {
+					t.wake(c)
+					continue
+				}
+				if t.cfg.Rate > 0 {
 					t.lag.Record(max((now-tm.at)/1000, 0))
 				}
-				if tm.slot > 0 {
-					t.h2Wake(c, int(tm.slot-1))
-				} else {
-					t.wake(c)
-				}
+				t.wakeSlot(c, int(tm.slot-1))
 			}
 		}
 		if now >= t.nextSweep {
@@ -231,10 +225,7 @@ func (t *thread) run(start, deadline time.Time) {
 	}
 	t.rec.Finish(time.Duration(t.now()))
 	for i := range t.conns {
-		if c := &t.conns[i]; c.busy {
-			t.rec.InFlight += uint64(len(c.heads) - c.next) //nolint:gosec // G115: a busy connection has c.next < len(c.heads)
-		}
-		t.rec.InFlight += uint64(t.conns[i].active) //nolint:gosec // G115: never negative
+		t.rec.InFlight += uint64(t.conns[i].outstanding()) //nolint:gosec // G115: never negative
 	}
 	t.publish()
 }
@@ -248,9 +239,7 @@ func (t *thread) startDrain(now int64) {
 		t.drainEnd = now + t.timeout + int64(drainGrace) // -n: every request issued gets its answer
 	}
 	for i := range t.conns {
-		if c := &t.conns[i]; !c.busy && c.active == 0 {
-			t.closeConn(c)
-		}
+		t.idleEnd(&t.conns[i])
 	}
 }
 
@@ -258,7 +247,7 @@ func (t *thread) sweep(now int64) {
 	connected := false
 	for i := range t.conns {
 		c := &t.conns[i]
-		connected = connected || c.state == stReady || c.state == stDelay
+		connected = connected || c.state == stReady
 		switch c.state {
 		case stConnecting:
 			if now-c.opened > t.timeout {
@@ -269,14 +258,39 @@ func (t *thread) sweep(now int64) {
 				t.fail(c, stats.KindConnect, "proxy: no answer to CONNECT in time")
 			}
 		case stReady:
-			if c.mux != nil {
-				t.h2Sweep(c, now)
-			} else if c.busy && now-c.start > t.timeout {
-				t.fail(c, stats.KindTimeout, "")
-			}
+			t.sweepSlots(c, now)
 		}
 	}
 	t.watchProgress(now, connected)
+}
+
+// sweepSlots times out a connection's batches one by one: a protocol that can abandon one
+// (HTTP/2 resets its stream) carries on with the slot; otherwise the connection closes.
+func (t *thread) sweepSlots(c *conn, now int64) {
+	if c.active == 0 && c.wire.Slots() == 0 && !c.wire.Closing() {
+		if now-c.opened > t.timeout {
+			t.fail(c, stats.KindConnect, c.wire.Reason()+" in time")
+		}
+		return
+	}
+	gen := c.gen
+	for i := range c.slots {
+		if s := &c.slots[i]; s.state == slBusy && now-s.start > t.timeout {
+			if !c.wire.Cancel(i) {
+				t.fail(c, stats.KindTimeout, "")
+				return
+			}
+			t.countError(c, stats.KindTimeout, "")
+			t.release(c, i)
+			t.proceed(c, i)
+			if c.gen != gen || t.scriptErr != nil {
+				return
+			}
+		}
+	}
+	if c.state == stReady {
+		t.flush(c)
+	}
 }
 
 func (t *thread) failScript(err error) {

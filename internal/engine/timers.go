@@ -1,12 +1,13 @@
 package engine
 
-// timer wakes a connection that waits for its delay() or for a reconnect backoff. gen guards
+// timer wakes a slot that waits for its delay() or schedule, or a connection that waits for a
+// reconnect backoff. gen guards
 // against a connection that was closed and reopened in the meantime.
 type timer struct {
 	at   int64
 	idx  int32
 	gen  int32
-	slot int32 // HTTP/2: 1 + the slot whose delay this is; 0 for the connection's own timer
+	slot int32 // 1 + the slot whose delay this is; 0 for the connection's reconnect backoff
 }
 
 // timerHeap is a binary min-heap on at: no allocation once it has grown to the number of

@@ -204,17 +204,13 @@ func (t *thread) decrypt(c *conn, b []byte) {
 			break
 		}
 		if errors.Is(err, io.EOF) { // close_notify
-			t.eof(c)
+			t.lost(c, nil)
 			return
 		}
 		t.fail(c, stats.KindRead, "tls: "+err.Error())
 		return
 	}
-	if c.mux != nil && c.state == stReady {
-		t.flush(c) // HTTP/2's answers to every record of this read, in one write
-		return
-	}
-	if len(tc.pipe.out) > 0 && !c.wantOut && c.state == stReady { // post-handshake messages
-		t.flush(c)
+	if c.state == stReady && !c.wantOut {
+		t.flush(c) // the answers to every record of this read in one write, and post-handshake messages
 	}
 }

@@ -89,7 +89,7 @@ func randomPieces(data []byte, seed uint64) [][]byte {
 func FuzzRequest(f *testing.F) {
 	f.Add("GET", "/", "Accept", "*/*", []byte(nil), false, []byte(get))
 	f.Fuzz(func(t *testing.T, method, path, name, value string, body []byte, hasBody bool, raw []byte) {
-		req, err := AppendRequest(nil, method, path, []Field{{"Host", "h"}, {name, value}}, body, hasBody)
+		req, err := AppendRequest(nil, method, path, []Field{{Name: "Host", Value: "h"}, {Name: name, Value: value}}, body, hasBody)
 		if err != nil {
 			checkMsg(err.Error(), t.Fatalf)
 		} else {

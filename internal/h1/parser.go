@@ -3,6 +3,8 @@ package h1
 import (
 	"bytes"
 	"strconv"
+
+	"volley/internal/wire"
 )
 
 // Limits bound what one connection's parser may hold, whatever the server sends.
@@ -24,8 +26,9 @@ func DefaultLimits() Limits {
 	return Limits{MaxHeaderBytes: defaultMaxHeaderBytes, MaxHeaders: defaultMaxHeaders, MaxBodyKeep: defaultMaxBodyKeep}
 }
 
-// Field is one header field as received (name case preserved, value trimmed of OWS).
-type Field struct{ Name, Value string }
+// Field is one header field as received (name case preserved, value trimmed of OWS): the
+// protocols' common form, so that the script sees HTTP/1.1 and HTTP/2 responses alike.
+type Field = wire.Field
 
 const (
 	stIdle       uint8 = iota // no response expected

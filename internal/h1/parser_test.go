@@ -226,8 +226,8 @@ func TestCapture(t *testing.T) {
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\nX-Trailer: no\r\n\r\n"
 	got := checkSplits(t, Limits{MaxBodyKeep: 4}, true, 0, []byte(in), false)
 	want := []resp{
-		{Status: 200, Keep: true, BodyN: 10, Body: "0123", Fields: []Field{{"Server", "nginx"}, {"content-length", "10"}, {"X-Multi", "a"}, {"X-Multi", "b"}}},
-		{Status: 200, Keep: true, BodyN: 6, Body: "abcd", Fields: []Field{{"Transfer-Encoding", "chunked"}}},
+		{Status: 200, Keep: true, BodyN: 10, Body: "0123", Fields: []Field{{Name: "Server", Value: "nginx"}, {Name: "content-length", Value: "10"}, {Name: "X-Multi", Value: "a"}, {Name: "X-Multi", Value: "b"}}},
+		{Status: 200, Keep: true, BodyN: 6, Body: "abcd", Fields: []Field{{Name: "Transfer-Encoding", Value: "chunked"}}},
 	}
 	if got.Kind != 0 || !reflect.DeepEqual(got.Resps, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
@@ -301,9 +301,9 @@ func TestCapturedFieldsReuseTheLastResponsesStrings(t *testing.T) {
 	b := feed("HTTP/1.1 200 OK\r\nServer: x\r\nDate: 2\r\nContent-Length: 0\r\n\r\n")
 	c := feed("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nServer: y\r\n\r\n")
 	want := [][]Field{
-		{{"Server", "x"}, {"Date", "1"}, {"Content-Length", "0"}},
-		{{"Server", "x"}, {"Date", "2"}, {"Content-Length", "0"}},
-		{{"Content-Length", "0"}, {"Server", "y"}},
+		{{Name: "Server", Value: "x"}, {Name: "Date", Value: "1"}, {Name: "Content-Length", Value: "0"}},
+		{{Name: "Server", Value: "x"}, {Name: "Date", Value: "2"}, {Name: "Content-Length", Value: "0"}},
+		{{Name: "Content-Length", Value: "0"}, {Name: "Server", Value: "y"}},
 	}
 	for i, got := range [][]Field{a, b, c} {
 		if !slices.Equal(got, want[i]) {

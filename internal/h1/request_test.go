@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-var host = Field{"Host", "example.com"}
+var host = Field{Name: "Host", Value: "example.com"}
 
 var appendCases = []struct {
 	name          string
@@ -16,17 +16,17 @@ var appendCases = []struct {
 	hasBody       bool
 	want, wantErr string
 }{
-	{"GET", "GET", "/", []Field{host, {"Accept", "*/*"}}, "", false,
+	{"GET", "GET", "/", []Field{host, {Name: "Accept", Value: "*/*"}}, "", false,
 		"GET / HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n", ""},
 	{"POST with body", "POST", "/api?q=1&r=%20", []Field{host}, `{"a":1}`, true,
 		"POST /api?q=1&r=%20 HTTP/1.1\r\nHost: example.com\r\nContent-Length: 7\r\n\r\n{\"a\":1}", ""},
 	{"empty body is still a body", "PUT", "/x", nil, "", true,
 		"PUT /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n", ""},
-	{"given Content-Length is replaced", "POST", "/", []Field{{"content-length", "99"}, host}, "ab", true,
+	{"given Content-Length is replaced", "POST", "/", []Field{{Name: "content-length", Value: "99"}, host}, "ab", true,
 		"POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nab", ""},
-	{"given Content-Length is dropped without body", "GET", "/", []Field{{"Content-Length", "5"}}, "", false,
+	{"given Content-Length is dropped without body", "GET", "/", []Field{{Name: "Content-Length", Value: "5"}}, "", false,
 		"GET / HTTP/1.1\r\n\r\n", ""},
-	{"header order and odd values kept", "GET", "*", []Field{{"X-B", ""}, {"X-A", " a\tb "}, {"X-B", "\xff"}}, "", false,
+	{"header order and odd values kept", "GET", "*", []Field{{Name: "X-B", Value: ""}, {Name: "X-A", Value: " a\tb "}, {Name: "X-B", Value: "\xff"}}, "", false,
 		"GET * HTTP/1.1\r\nX-B: \r\nX-A:  a\tb \r\nX-B: \xff\r\n\r\n", ""},
 	{"absolute-form", "GET", "http://example.com/x", nil, "", false, "GET http://example.com/x HTTP/1.1\r\n\r\n", ""},
 	{"bad method", "GE T", "/", nil, "", false, "", `invalid method "GE T"`},
@@ -36,12 +36,12 @@ var appendCases = []struct {
 	{"NUL in path", "GET", "/a\x00", nil, "", false, "", `invalid path "/a\x00": contains NUL`},
 	{"DEL in path", "GET", "/a\x7f", nil, "", false, "", "contains DEL"},
 	{"relative path", "GET", "index.html", nil, "", false, "", `must start with "/"`},
-	{"bad header name", "GET", "/", []Field{{"X A", "1"}}, "", false, "", `invalid header name "X A"`},
-	{"empty header name", "GET", "/", []Field{{"", "1"}}, "", false, "", `invalid header name ""`},
-	{"CR in value", "GET", "/", []Field{{"X-A", "a\rb"}}, "", false, "", `header "X-A" value contains CR`},
-	{"LF in value", "GET", "/", []Field{{"X-A", "a\nInjected: 1"}}, "", false, "", `header "X-A" value contains LF`},
-	{"NUL in value", "GET", "/", []Field{{"X-A", "\x00"}}, "", false, "", `header "X-A" value contains NUL`},
-	{"Transfer-Encoding", "POST", "/", []Field{{"transfer-encoding", "chunked"}}, "0\r\n\r\n", true, "", `"Transfer-Encoding" is not supported`},
+	{"bad header name", "GET", "/", []Field{{Name: "X A", Value: "1"}}, "", false, "", `invalid header name "X A"`},
+	{"empty header name", "GET", "/", []Field{{Name: "", Value: "1"}}, "", false, "", `invalid header name ""`},
+	{"CR in value", "GET", "/", []Field{{Name: "X-A", Value: "a\rb"}}, "", false, "", `header "X-A" value contains CR`},
+	{"LF in value", "GET", "/", []Field{{Name: "X-A", Value: "a\nInjected: 1"}}, "", false, "", `header "X-A" value contains LF`},
+	{"NUL in value", "GET", "/", []Field{{Name: "X-A", Value: "\x00"}}, "", false, "", `header "X-A" value contains NUL`},
+	{"Transfer-Encoding", "POST", "/", []Field{{Name: "transfer-encoding", Value: "chunked"}}, "0\r\n\r\n", true, "", `"Transfer-Encoding" is not supported`},
 }
 
 func TestAppendRequest(t *testing.T) {
@@ -142,7 +142,7 @@ func TestScanRequests(t *testing.T) {
 func TestRequestAllocs(t *testing.T) {
 	payload := []byte("GET / HTTP/1.1\r\nHost: h\r\n\r\nPOST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n")
 	heads := make([]bool, 0, 2)
-	headers := []Field{{"Host", "h"}, {"Accept", "*/*"}}
+	headers := []Field{{Name: "Host", Value: "h"}, {Name: "Accept", Value: "*/*"}}
 	dst := make([]byte, 0, 256)
 	allocs := testing.AllocsPerRun(100, func() {
 		var err error
