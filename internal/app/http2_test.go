@@ -350,6 +350,8 @@ func TestHostileHTTP2Servers(t *testing.T) {
 			}
 		}, "timeout", false, nil},
 		{"never answers", each(none), "timeout", false, nil},
+		{"goaway at once", each(func(uint32) []byte { return h2.AppendGoAway(nil, 0, h2.CodeNo) }),
+			"the server closed the connection without answering any request", false, nil},
 		{"escapes in a header", each(func(id uint32) []byte {
 			return headers(id, h2.FlagEndStream, ":status", "200", "x-evil", "\x1b]0;owned\x07\x1b[2J\x9b")
 		}), `\x1b]0;owned`, true, echo},

@@ -32,6 +32,7 @@ type conn struct {
 
 	opened  int64 // when the connect began
 	backoff int64
+	served  uint32 // responses on this connection
 
 	tls   *tlsConn
 	proxy *h1.Parser // reads the proxy's answer to CONNECT
@@ -92,6 +93,7 @@ func (t *thread) begin(c *conn, now int64) {
 	c.fd = fd
 	c.gen++
 	c.opened = now
+	c.served = 0
 	c.wantOut = false
 	if err := t.poll.add(fd, !connected, c.idx, c.gen); err != nil {
 		t.closeConn(c)
@@ -347,9 +349,13 @@ func (t *thread) wakeSlot(c *conn, i int) {
 	}
 	gen := c.gen
 	t.request(c, i)
-	if c.gen == gen && c.state == stReady && t.scriptErr == nil {
-		t.flush(c)
+	if c.gen != gen || c.state != stReady || t.scriptErr != nil {
+		return
 	}
+	if c.wire.Closing() && t.wind(c) {
+		return // the protocol took no new request here (HTTP/2's stream identifiers ran out)
+	}
+	t.flush(c)
 }
 
 // ready handles an event: in is readability (or hang-up, or an error), out writability.
@@ -502,6 +508,7 @@ func (t *thread) responded(c *conn, i int) {
 		t.rec.Uncorrected.Record(micros(now - s.start))
 	}
 	c.backoff = 0
+	c.served++
 	done := c.wire.Pending(i) == 0
 	if done {
 		t.release(c, i)
@@ -589,24 +596,39 @@ func (t *thread) lost(c *conn, cause error) {
 	t.closed(c)
 }
 
-// closed replaces a connection that ended without error.
+// closed replaces a connection that ended without error. One that answered nothing and left
+// requests to send again (HTTP/2's GOAWAY at once) is counted and replaced after a backoff: a
+// server that refuses everything must not turn the run into a reconnect loop that measures
+// nothing.
 func (t *thread) closed(c *conn) {
+	refusedAll := c.served == 0 && c.waiting > 0
 	t.closeConn(c)
-	if !t.draining || c.waiting > 0 {
+	switch {
+	case refusedAll:
+		t.countError(c, stats.KindRead, "the server closed the connection without answering any request")
+		if t.draining {
+			t.forgetWaiting(c)
+			return
+		}
+		t.retryLater(c, t.now())
+	case !t.draining || c.waiting > 0:
 		t.begin(c, t.now())
 	}
 }
 
-// fail counts an error and replaces the connection.
+// fail counts an error and replaces the connection: at once if it had answered requests, after
+// the reconnect backoff if it never did (a refused port, a failed handshake, a server that
+// closes or garbles every connection's first response), which would otherwise be a busy loop
+// that measures nothing.
 func (t *thread) fail(c *conn, kind stats.Kind, reason string) {
 	t.countError(c, kind, reason)
-	connectFailed := c.state == stConnecting || c.state == stProxy || c.state == stHandshake
+	fruitless := c.served == 0 // also every failure to connect, proxy or handshake
 	t.closeConn(c)
 	if t.draining {
 		t.forgetWaiting(c)
 		return
 	}
-	if connectFailed {
+	if fruitless {
 		t.retryLater(c, t.now())
 		return
 	}

@@ -377,3 +377,19 @@ func TestKeepAliveRaceIsNotAnError(t *testing.T) {
 		t.Fatalf("requests %d, server answered %d", res.Requests, answered.Load())
 	}
 }
+
+// A server that closes every connection before answering must not turn the run into a
+// reconnect loop: each failure is counted, and the next connection opens after a backoff that
+// doubles up to a second (before, 4 connections opened 24,741 times in 2 s).
+func TestFruitlessConnectionsBackOff(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn, r *bufio.Reader) { readRequest(r) })
+	res := runFor(t, config(t, addr, 1, 4, 500*time.Millisecond, request(t, "GET", "/")))
+	if res.Errors.Read == 0 {
+		t.Fatalf("no error counted: %+v", res.Errors)
+	}
+	// 4 connections, each retrying after 10, 20, 40, 80, 160, 320 ms: at most 7 attempts each
+	// in 500 ms, whatever the machine's speed.
+	if res.Connections > 4*7 {
+		t.Fatalf("%d connections in 500 ms: the reconnects do not back off", res.Connections)
+	}
+}
