@@ -94,6 +94,21 @@ func TestHostileHTTP2ServersMore(t *testing.T) {
 		{"body shorter than content-length", served(each(func(id uint32) []byte {
 			return h2.AppendFrame(headers(id, 0, ":status", "200", "content-length", "10"), h2.FrameData, h2.FlagEndStream, id, []byte("x"))
 		})), "1 body bytes, content-length said 10", false, nil},
+		{"PRIORITY flood", served(repeat(func(uint32) []byte { return nil }, h2.AppendFrame(nil, h2.FramePriority, 0, 1, make([]byte, 5)))),
+			"flood of frames that carry nothing", false, nil},
+		{"unknown frame type flood", served(repeat(func(uint32) []byte { return nil }, h2.AppendFrame(nil, 0xfa, 0, 0, nil))),
+			"flood of frames that carry nothing", false, nil},
+		{"WINDOW_UPDATE flood with nothing to send", served(repeat(func(uint32) []byte { return nil }, h2.AppendWindowUpdate(nil, 0, 1))),
+			"flood of frames that carry nothing", false, nil},
+		{"upper-case header name", served(each(func(id uint32) []byte { return headers(id, h2.FlagEndStream, ":status", "200", "X-A", "b") })),
+			`upper-case header name "X-A"`, false, nil},
+		{"connection-specific header", served(each(func(id uint32) []byte {
+			return headers(id, h2.FlagEndStream, ":status", "200", "transfer-encoding", "chunked")
+		})), `connection-specific header "transfer-encoding"`, false, nil},
+		{"status 101", served(each(func(id uint32) []byte { return headers(id, h2.FlagEndStream, ":status", "101") })),
+			"status 101 in HTTP/2", false, nil},
+		{"interim response ends the stream", served(each(func(id uint32) []byte { return headers(id, h2.FlagEndStream, ":status", "103") })),
+			"interim 103 ends the stream", false, nil},
 		{"HTTP/1.1 answers the preface during the run", func(t *testing.T) string { return rawListener(t, turncoat) },
 			`did not answer the connection preface with SETTINGS but with "HTTP/1.1 `, false, nil},
 		{"a server that does not read", func(t *testing.T) string { return rawListener(t, deaf) },
