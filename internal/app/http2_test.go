@@ -367,13 +367,13 @@ func TestHostileHTTP2Servers(t *testing.T) {
 // hostileH2Args are the runs against hostile HTTP/2 servers: 4 connections × 4 streams, 500 ms.
 var hostileH2Args = []string{"--http2", "--streams", "4", "-t2", "-c4", "-d500ms", "--timeout", "300ms"}
 
-// hostileH2Reference times the run of hostileH2Args against a well-behaved server, on this
-// machine now.
-func hostileH2Reference(t *testing.T) time.Duration {
+// hostileH2Reference times the run of hostileH2Args (and args) against a well-behaved server,
+// on this machine now.
+func hostileH2Reference(t *testing.T, args ...string) time.Duration {
 	t.Helper()
 	target := startTarget(t)
 	begin := time.Now()
-	if code, _, errs := runApp(append(slices.Clone(hostileH2Args), target.URL()+"/")...); code != 0 {
+	if code, _, errs := runApp(append(append(slices.Clone(hostileH2Args), args...), target.URL()+"/")...); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, errs)
 	}
 	return time.Since(begin)
