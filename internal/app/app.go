@@ -15,7 +15,6 @@ import (
 	"volley/internal/clidoc"
 	"volley/internal/engine"
 	"volley/internal/h1"
-	"volley/internal/netpolicy"
 	"volley/internal/report"
 	"volley/internal/script"
 	"volley/internal/target"
@@ -128,8 +127,13 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 	// The text report, and what scripts print, go to stderr when JSON takes stdout.
 	text := textOutput(cfg, stdout, stderr)
 
-	// What scripts may reach; the target is resolved through it, once, whoever asks first.
-	policy := netpolicy.New(cfg.Target, cfg.AllowNet)
+	// Where connections go, before the script loads: its network policy grants what the run
+	// dials for the target, which is resolved through the policy, once, whoever asks first.
+	if err := planOrigins(cfg, origins, os.Getenv, cfg.Script != ""); err != nil {
+		warn(stderr, "volley: "+err.Error())
+		return ExitUsage
+	}
+	policy := netPolicy(cfg, origins)
 	var sm *script.Main
 	if cfg.Script != "" {
 		// What scripts print reaches a terminal escaped, newlines and tabs kept.
@@ -140,10 +144,6 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 			return ExitUsage
 		}
 		defer sm.Close()
-	}
-	if err := planOrigins(cfg, origins, os.Getenv, sm != nil); err != nil {
-		warn(stderr, "volley: "+err.Error())
-		return ExitUsage
 	}
 	if sm == nil {
 		for _, o := range origins {
@@ -162,11 +162,13 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 		warn(stderr, "volley: "+err.Error())
 		return ExitNoStart
 	}
+	var others []report.OtherAddress // where a script sent threads besides the target
 	if sm != nil {
 		if ecfg.Threads, ecfg.Origins, err = scriptThreads(sm, cfg, origins[0]); err != nil {
 			warn(stderr, err.Error())
 			return ExitUsage
 		}
+		others = otherAddresses(ecfg.Origins, origins[0].ep.Addr, policy)
 	} else if err := staticThreads(cfg, &ecfg, origins); err != nil {
 		warn(stderr, "volley: "+err.Error())
 		return ExitUsage
@@ -178,7 +180,7 @@ func run(cfg *cli.Config, stdout, stderr io.Writer) int {
 
 	run := report.Run{URL: bannerURL(cfg, origins), Threads: cfg.Threads, Connections: cfg.Connections,
 		Duration: cfg.Duration, Requests: cfg.Requests, Latency: cfg.Latency, Rate: cfg.Rate, Uncorrected: cfg.Uncorrected,
-		Others: otherAddresses(ecfg.Origins, origins[0].ep.Addr, policy), Protocol: protocol(cfg), Streams: cfg.Streams}
+		Others: others, Protocol: protocol(cfg), Streams: cfg.Streams}
 	ecfg.StartAt = cfg.StartAt
 	if err := checkStartAt(cfg); err != nil {
 		warn(stderr, "volley: "+err.Error())

@@ -138,38 +138,28 @@ func TestRequestOnTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
 	heads := make(chan string, 1)
-	go func() {
+	serveConns(t, ln, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		var head strings.Builder
 		for {
-			c, err := ln.Accept()
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				var head strings.Builder
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					head.WriteString(line)
-					if line == "\r\n" {
-						select {
-						case heads <- head.String():
-						default:
-						}
-						head.Reset()
-						if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); err != nil {
-							return
-						}
-					}
+			head.WriteString(line)
+			if line == "\r\n" {
+				select {
+				case heads <- head.String():
+				default:
 				}
-			}()
+				head.Reset()
+				if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); err != nil {
+					return
+				}
+			}
 		}
-	}()
+	})
 	port := ln.Addr().(*net.TCPAddr).Port
 	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/p%20a/th?q=1&r=%2F#frag"
 	code, _, errs := runApp("-t1", "-c1", "-d100ms", "-H", "X-One:1", "-H", "X-Two:  two ", url)

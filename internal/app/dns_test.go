@@ -120,18 +120,22 @@ func TestNoDNSQueryForUngrantedNames(t *testing.T) {
 		grant          bool
 		want           string // in the output
 		least, most    int64  // DNS queries the run sends
+		args           []string
 	}{
-		{"main chunk", lookup, srv.URL(), false, `wrk.lookup: "leak.example" is not the target`, 0, 0},
-		{"setup", `function setup(thread) ` + lookup + ` end`, srv.URL(), false, "grant it with --allow-net leak.example", 0, 0},
-		{"init", `function init(args) ` + lookup + ` end`, srv.URL(), false, "--allow-net leak.example", 0, 0},
-		{"request", `function request() ` + lookup + ` return wrk.format() end`, srv.URL(), false, "--allow-net leak.example", 0, 0},
-		{"done", `function done() ` + lookup + ` end`, srv.URL(), false, "--allow-net leak.example", 0, 0},
-		{"main chunk, granted", lookup, srv.URL(), true, `wrk.lookup: cannot resolve "leak.example"`, 1, 99},
+		{"main chunk", lookup, srv.URL(), false, `wrk.lookup: "leak.example" is not the target`, 0, 0, nil},
+		{"setup", `function setup(thread) ` + lookup + ` end`, srv.URL(), false, "grant it with --allow-net leak.example", 0, 0, nil},
+		{"init", `function init(args) ` + lookup + ` end`, srv.URL(), false, "--allow-net leak.example", 0, 0, nil},
+		{"request", `function request() ` + lookup + ` return wrk.format() end`, srv.URL(), false, "--allow-net leak.example", 0, 0, nil},
+		{"done", `function done() ` + lookup + ` end`, srv.URL(), false, "--allow-net leak.example", 0, 0, nil},
+		{"main chunk, granted", lookup, srv.URL(), true, `wrk.lookup: cannot resolve "leak.example"`, 1, 99, nil},
 		// The target by name: resolved once (A and AAAA), however often the script looks it up.
 		{"the target, looked up in every phase", `local a = ` + target + `
 			function setup(thread) thread.addr = ` + target + `[1] end
 			function init(args) ` + target + ` end
-			function request() ` + target + ` return wrk.format() end`, byName, false, "requests in", 1, 2},
+			function request() ` + target + ` return wrk.format() end`, byName, false, "requests in", 1, 2, nil},
+		// Through --connect-to, the answer is the address dialled: the URL's name is never resolved.
+		{"the target through --connect-to", `function setup(thread) thread.addr = ` + target + `[1] end`, byName, false, "requests in", 0, 0,
+			[]string{"--connect-to", targetName + "::" + srv.Addr()}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -140,6 +144,7 @@ func TestNoDNSQueryForUngrantedNames(t *testing.T) {
 			if c.grant {
 				args = append(args, "--allow-net", "leak.example")
 			}
+			args = append(args, c.args...)
 			out, _ := exec.Command("ip", append(args, c.url+"/")...).CombinedOutput()
 			if !strings.Contains(string(out), c.want) {
 				t.Fatalf("output lacks %q:\n%s", c.want, out)

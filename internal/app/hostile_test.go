@@ -11,21 +11,31 @@ import (
 	"unicode/utf8"
 )
 
-// rawListener serves every connection on a loopback port with handle, on a goroutine of its
-// own, and closes the listener and every connection, then waits for the goroutines, when the
-// test ends. It returns the listener's http URL.
+// rawListener serves every connection on a loopback port with handle (serveConns). It returns
+// the listener's http URL.
 func rawListener(t *testing.T, handle func(c net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
+	serveConns(t, ln, handle)
+	return "http://" + ln.Addr().String() + "/"
+}
+
+// serveConns serves every connection ln accepts with handle, on a goroutine of its own, and
+// closes the listener and every connection, then waits for the goroutines, when the test ends.
+func serveConns(t *testing.T, ln net.Listener, handle func(c net.Conn)) {
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		conns  []net.Conn
+		closed bool // set by the cleanup: a connection accepted after it is closed at once
+	)
 	t.Cleanup(func() {
 		_ = ln.Close()
 		mu.Lock()
+		closed = true
 		for _, c := range conns {
 			_ = c.Close()
 		}
@@ -39,6 +49,11 @@ func rawListener(t *testing.T, handle func(c net.Conn)) string {
 				return
 			}
 			mu.Lock()
+			if closed {
+				mu.Unlock()
+				_ = c.Close()
+				return
+			}
 			conns = append(conns, c)
 			mu.Unlock()
 			wg.Go(func() {
@@ -47,7 +62,6 @@ func rawListener(t *testing.T, handle func(c net.Conn)) string {
 			})
 		}
 	})
-	return "http://" + ln.Addr().String() + "/"
 }
 
 // hostileServer answers every connection with serve, which gets the connection once the first

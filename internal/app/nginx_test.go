@@ -1,48 +1,63 @@
 package app
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// startNginxWith runs nginx with the given server blocks (the directory is %[1]s in them) and
-// waits until each address in wait accepts a connection ("unix:" paths too).
-func startNginxWith(t *testing.T, dir, servers string, wait ...string) {
+// startNginxWith runs nginx in the foreground with one worker, its pid, logs and temporary
+// files under dir, serving http (the http-block directives: server blocks, and what they need,
+// such as a log_format), through wrap when given ("ip", "netns", "exec", NS). It waits until
+// each address in wait accepts a connection ("unix:PATH" for a socket), and stops nginx when the
+// test ends. http is used as it is (it is no format string), and when nginx does not come up
+// the failure shows what it said: its error log and its standard error, where a configuration
+// error goes.
+func startNginxWith(t *testing.T, dir, http string, wrap []string, wait ...string) {
 	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		t.Skip("nginx not installed (apt-get install -y nginx-light); .ci/run installs it")
 	}
-	for _, d := range []string{"logs", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
+	logs := filepath.Join(dir, "logs")
+	for _, d := range []string{logs, filepath.Join(dir, "tmp")} {
+		if err := os.MkdirAll(d, 0o750); err != nil {
 			t.Fatal(err)
 		}
 	}
-	conf := fmt.Sprintf(`worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log warn;
+	conf := strings.ReplaceAll(`worker_processes 1;
+pid DIR/nginx.pid;
+error_log DIR/logs/error.log warn;
 daemon off;
 events { worker_connections 1024; }
 http {
   access_log off;
-  client_body_temp_path %[1]s/tmp/body; proxy_temp_path %[1]s/tmp/proxy;
-  fastcgi_temp_path %[1]s/tmp/fcgi; uwsgi_temp_path %[1]s/tmp/uwsgi; scgi_temp_path %[1]s/tmp/scgi;
-`, dir) + fmt.Sprintf(servers, dir) + "}\n"
+  client_body_temp_path DIR/tmp/body; proxy_temp_path DIR/tmp/proxy;
+  fastcgi_temp_path DIR/tmp/fcgi; uwsgi_temp_path DIR/tmp/uwsgi; scgi_temp_path DIR/tmp/scgi;
+`, "DIR", dir) + http + "}\n"
 	path := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-p", dir, "-c", path)
+	stderr, err := os.Create(filepath.Join(logs, "stderr.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = stderr.Close() }() // nginx has its own copy
+	args := append(slices.Clone(wrap), bin, "-p", dir, "-c", path)
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// SIGTERM, not SIGKILL: nginx's master then stops its worker, which would otherwise live on.
+	// Errors are ignored: nginx may already have exited, and its exit status is not under test.
 	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
 	for _, addr := range wait {
 		network := "tcp"
@@ -56,12 +71,24 @@ http {
 				break
 			}
 			if i == 50 {
-				log, _ := os.ReadFile(filepath.Join(dir, "logs", "error.log"))
-				t.Fatalf("nginx did not start on %s: %v\n%s", addr, err, log)
+				errorLog, _ := os.ReadFile(filepath.Join(logs, "error.log")) // what there is
+				said, _ := os.ReadFile(filepath.Join(logs, "stderr.log"))    // likewise
+				t.Fatalf("nginx did not start on %s: %v\n%s%s", addr, err, errorLog, said)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
+}
+
+// runNginx runs nginx with one server: its listen directives, any other server directives,
+// "hello\n" at /hello and 404 elsewhere; it waits until port accepts connections.
+func runNginx(t *testing.T, listen, directives string, port int) {
+	t.Helper()
+	startNginxWith(t, t.TempDir(), "  server {\n    "+listen+"\n    "+directives+`
+    location = /hello { default_type text/plain; return 200 "hello\n"; }
+    location / { default_type text/plain; return 404 "no\n"; }
+  }
+`, nil, "127.0.0.1:"+itoa(port))
 }
 
 func freePort(t *testing.T) int {
@@ -81,7 +108,7 @@ func TestNginxUnixSocketAndClientCertificates(t *testing.T) {
 	port := freePort(t)
 	sock := filepath.Join(dir, "nginx.sock")
 	startNginxWith(t, dir, `  server {
-    listen unix:%[1]s/nginx.sock;
+    listen unix:`+sock+`;
     location = /hello { default_type text/plain; return 200 "hello $host\n"; }
     location / { return 404; }
   }
@@ -91,7 +118,7 @@ func TestNginxUnixSocketAndClientCertificates(t *testing.T) {
     ssl_client_certificate `+p.CA+`; ssl_verify_client on;
     location = /hello { default_type text/plain; return 200 "hello $ssl_client_s_dn\n"; }
   }
-`, "unix:"+sock, "127.0.0.1:"+itoa(port))
+`, nil, "unix:"+sock, "127.0.0.1:"+itoa(port))
 
 	code, out, errs := runApp("-t1", "-c2", "-d300ms", "--unix-socket", sock, "--fail-on", "non2xx==0", "http://api.test/hello")
 	if code != 0 || strings.Contains(out, "Socket errors") {

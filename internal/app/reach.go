@@ -185,14 +185,14 @@ func proxyFor(cfg *cli.Config, u *target.Target, getenv func(string) string) (*t
 }
 
 // pickAddress resolves the origin's dial host and, like wrk, uses the first address to which a
-// connection can be set up. The target itself is resolved through the scripts' network policy,
-// so that wrk.lookup answers from this one resolution and no second query leaves for it.
+// connection can be set up. The target's is resolved through the scripts' network policy, so
+// that wrk.lookup answers from this one resolution and no second query leaves for it.
 func pickAddress(ctx context.Context, cfg *cli.Config, o *origin, policy *netpolicy.Policy) error {
 	rctx, cancel := context.WithTimeout(ctx, max(cfg.Timeout, 5*time.Second))
 	defer cancel()
 	var addrs []netip.AddrPort
 	var err error
-	if o.url == cfg.Target && o.dialHost == o.url.Host && o.dialPort == o.url.Port {
+	if o.url == cfg.Target {
 		addrs, err = policy.Target(rctx)
 	} else {
 		addrs, err = (&target.Target{Host: o.dialHost, Port: o.dialPort}).Resolve(rctx)

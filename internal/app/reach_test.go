@@ -166,16 +166,7 @@ func startProxy(t *testing.T, auth string) *proxy {
 		t.Fatal(err)
 	}
 	p := &proxy{ln: ln, auth: auth}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c)
-		}
-	}()
+	serveConns(t, ln, p.serve)
 	return p
 }
 
@@ -214,7 +205,10 @@ func (p *proxy) serve(c net.Conn) {
 		if _, err := io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
 			return
 		}
-		go func() { _, _ = io.Copy(up, br) }()
+		go func() {
+			_, _ = io.Copy(up, br)
+			_ = up.Close() // the client is gone: so is the tunnel
+		}()
 		_, _ = io.Copy(c, up)
 		return
 	}

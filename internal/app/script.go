@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"slices"
@@ -52,6 +53,20 @@ func loadScript(cfg *cli.Config, policy *netpolicy.Policy, stdout, stderr io.Wri
 	})
 }
 
+// netPolicy is what scripts may reach: what the run dials for the target (cfg.Target, one
+// of origins, whose endpoints planOrigins set), and what --allow-net grants. Without a script
+// it only resolves the target, once.
+func netPolicy(cfg *cli.Config, origins []*origin) *netpolicy.Policy {
+	for _, o := range origins {
+		if o.url == cfg.Target {
+			return netpolicy.Reaching(cfg.Target, netpolicy.Dial{
+				Host: o.dialHost, Port: o.dialPort, Proxy: o.absolute || len(o.ep.Connect) > 0, Unix: o.ep.Unix,
+			}, cfg.AllowNet)
+		}
+	}
+	return netpolicy.New(cfg.Target, cfg.AllowNet)
+}
+
 // loadError is the line for a script that did not load: the script's own failures read
 // "script.lua:12: message", as wrk prints them; a script or --allow-read root that cannot be
 // read is the invocation's fault, and says so as every other invocation error does.
@@ -83,8 +98,10 @@ func otherAddresses(origins []engine.Origin, picked netip.AddrPort, policy *netp
 }
 
 // scriptThreads creates the threads' states, calls setup(thread) for each and then init. Each
-// thread's connections go to its thread.addr (a script may change it in setup), unless the
-// origin is reached through a socket or a proxy; its static request, if any, is its payload.
+// thread's connections dial its thread.addr (a script may change it in setup): the target's
+// address, the --connect-to address or the proxy, as volley dials it, or one --allow-net
+// grants. Through a Unix socket there is no address to change. Its static request, if any, is
+// its payload.
 func scriptThreads(m *script.Main, cfg *cli.Config, o *origin) ([]engine.Thread, []engine.Origin, error) {
 	var err error
 	states := make([]*script.Thread, cfg.Threads)
@@ -103,8 +120,10 @@ func scriptThreads(m *script.Main, cfg *cli.Config, o *origin) ([]engine.Thread,
 			return nil, nil, err
 		}
 		origins[i].Endpoint = o.ep
-		if o.ep.Unix == "" && len(o.ep.Connect) == 0 {
+		if o.ep.Unix == "" {
 			origins[i].Addr = st.Addr()
+		} else if st.Addr() != o.ep.Addr {
+			return nil, nil, fmt.Errorf("volley: thread.addr: connections go through the socket %s (--unix-socket), not to an address", report.Escape(o.ep.Unix))
 		}
 		if !st.HasRequest() {
 			req, heads, err := st.StaticRequest()

@@ -2,15 +2,11 @@ package app
 
 import (
 	"fmt"
-	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // startNginx runs Debian's nginx on a loopback port with one worker, or skips the test.
@@ -26,62 +22,6 @@ func startNginxKeepalive(t *testing.T, keepalive int) string {
 	port := freePort(t)
 	runNginx(t, fmt.Sprintf("listen 127.0.0.1:%d;", port), fmt.Sprintf("keepalive_requests %d;", keepalive), port)
 	return fmt.Sprintf("http://127.0.0.1:%d", port)
-}
-
-// runNginx runs nginx with one worker and the given listen directives (and any other server
-// directives), and waits until port accepts connections.
-func runNginx(t *testing.T, listen, directives string, port int) {
-	t.Helper()
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		t.Skip("nginx not installed (apt-get install -y nginx-light); .ci/run installs it")
-	}
-	dir := t.TempDir()
-	for _, d := range []string{"logs", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
-			t.Fatal(err)
-		}
-	}
-	conf := fmt.Sprintf(`worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/logs/error.log warn;
-daemon off;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s/tmp/body; proxy_temp_path %[1]s/tmp/proxy;
-  fastcgi_temp_path %[1]s/tmp/fcgi; uwsgi_temp_path %[1]s/tmp/uwsgi; scgi_temp_path %[1]s/tmp/scgi;
-  server {
-    %[2]s
-    %[3]s
-    location = /hello { default_type text/plain; return 200 "hello\n"; }
-    location / { default_type text/plain; return 404 "no\n"; }
-  }
-}
-`, dir, listen, directives)
-	cfgPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-p", dir, "-c", cfgPath)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// SIGTERM, not SIGKILL: nginx's master then stops its worker, which would otherwise live on.
-	// Errors are ignored: nginx may already have exited, and its exit status is not under test.
-	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if i == 50 {
-			t.Fatalf("nginx did not start: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func runWrk(t *testing.T, args ...string) string {

@@ -183,8 +183,8 @@ func (t *thread) proceed(c *conn, i int) {
 		t.send(c, i)
 		return
 	}
-	if t.draining || t.seen >= t.end {
-		t.idleEnd(c) // the run is ending: no new requests
+	if t.draining && !t.lateSends || t.cfg.Rate == 0 && t.seen >= t.end {
+		t.idleEnd(c) // the run is ending: no new requests (in rate mode, the schedule says)
 		return
 	}
 	if i >= c.wire.Slots() {
@@ -343,7 +343,7 @@ func (t *thread) wakeSlot(c *conn, i int) {
 	c.slots[i].state = slIdle
 	// A delay() that ends past the deadline sends nothing; a rate-mode slot due before the
 	// deadline is part of the run even when handled a moment after it.
-	if t.draining || (t.cfg.Rate == 0 && t.now() >= t.end) {
+	if t.draining && !t.lateSends || t.cfg.Rate == 0 && t.now() >= t.end {
 		t.idleEnd(c)
 		return
 	}

@@ -146,3 +146,60 @@ func TestNothingGrantedIsDenied(t *testing.T) {
 		t.Error("IsTarget: wrong")
 	}
 }
+
+// What the run dials is the target: --connect-to's address, or the proxy; the URL host's own
+// address is not. Through a Unix socket the target's name has no address.
+func TestReaching(t *testing.T) {
+	ctx := context.Background()
+	tg, err := target.Parse("http://127.0.0.1:8080/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		dial  Dial
+		host  string
+		port  uint16
+		want  string // the first address looked up, or the error
+		check string // "ok" or the error of Check on it
+	}{
+		{"direct", Dial{}, "127.0.0.1", 8080, "127.0.0.1:8080", "ok"},
+		{"--connect-to, the URL's host", Dial{Host: "127.0.0.2", Port: 9000}, "127.0.0.1", 8080, "127.0.0.2:9000", "ok"},
+		{"--connect-to, the URL's host written otherwise", Dial{Host: "127.0.0.2", Port: 9000}, "::ffff:127.0.0.1", 8080, "127.0.0.2:9000", "ok"},
+		{"--connect-to, the URL's host at another port", Dial{Host: "127.0.0.2", Port: 9000}, "127.0.0.1", 22, "127.0.0.2:22",
+			"127.0.0.2:22 is not the target (127.0.0.2:9000 by --connect-to); grant it with --allow-net 127.0.0.2:22"},
+		{"--connect-to, the address dialled", Dial{Host: "127.0.0.2", Port: 9000}, "127.0.0.2", 9000, "127.0.0.2:9000", "ok"},
+		{"--connect-to to the same host, another port", Dial{Host: "127.0.0.1", Port: 9000}, "127.0.0.1", 8080, "127.0.0.1:9000", "ok"},
+		{"proxy", Dial{Host: "127.0.0.3", Port: 3128, Proxy: true}, "127.0.0.1", 8080, "127.0.0.3:3128", "ok"},
+		{"proxy, the server's own address", Dial{Host: "127.0.0.3", Port: 3128, Proxy: true}, "127.0.0.2", 8080,
+			`"127.0.0.2" is not the target (the proxy 127.0.0.3:3128); grant it with --allow-net 127.0.0.2`, ""},
+		{"Unix socket", Dial{Unix: "/run/s\x1b"}, "127.0.0.1", 8080,
+			`"127.0.0.1" has no TCP address: the run reaches it through the socket "/run/s\x1b" (--unix-socket); grant its addresses with --allow-net 127.0.0.1`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := Reaching(tg, c.dial, nil)
+			addrs, err := p.Lookup(ctx, c.host, c.port)
+			if err != nil {
+				var d *Denied
+				if c.check != "" || err.Error() != c.want || !errors.As(err, &d) {
+					t.Fatalf("Lookup = %v, want %q", err, c.want)
+				}
+				return
+			}
+			if c.check == "" || addrs[0].String() != c.want {
+				t.Fatalf("Lookup = %v, want %q", addrs, c.want)
+			}
+			got := "ok"
+			if err := p.Check(ctx, addrs[0]); err != nil {
+				got = err.Error()
+			}
+			if got != c.check {
+				t.Errorf("Check(%v) = %q, want %q", addrs[0], got, c.check)
+			}
+			if tgt := netip.MustParseAddrPort("127.0.0.1:8080"); c.dial != (Dial{}) && c.dial.Host != "127.0.0.1" && p.Check(ctx, tgt) == nil {
+				t.Errorf("Check(%v) allowed the URL host's own address, which the run does not dial", tgt)
+			}
+		})
+	}
+}

@@ -286,18 +286,12 @@ func (c *conn) echo(req *request) error {
 	keep := min(req.length, maxEcho)
 	msg := []byte(req.resp.msg + "\n")
 	for n := keep; n > 0; {
-		if c.r == c.w {
-			if err := c.fill(); err != nil {
-				if errors.Is(err, io.EOF) {
-					return io.ErrUnexpectedEOF
-				}
-				return err
-			}
+		b, err := c.body(n)
+		if err != nil {
+			return err
 		}
-		k := int(min(n, int64(c.w-c.r)))
-		msg = append(msg, c.buf[c.r:c.r+k]...)
-		c.r += k
-		n -= int64(k)
+		msg = append(msg, b...)
+		n -= int64(len(b))
 	}
 	req.resp.msg = string(msg)
 	return c.discard(req.length - keep)
@@ -306,19 +300,29 @@ func (c *conn) echo(req *request) error {
 // discard skips n body bytes.
 func (c *conn) discard(n int64) error {
 	for n > 0 {
-		if c.r == c.w {
-			if err := c.fill(); err != nil {
-				if errors.Is(err, io.EOF) {
-					return io.ErrUnexpectedEOF
-				}
-				return err
-			}
+		b, err := c.body(n)
+		if err != nil {
+			return err
 		}
-		k := int(min(n, int64(c.w-c.r)))
-		c.r += k
-		n -= int64(k)
+		n -= int64(len(b))
 	}
 	return nil
+}
+
+// body consumes and returns up to n buffered body bytes, reading when none are buffered; the
+// bytes are valid until the next read. A connection that ends first is io.ErrUnexpectedEOF.
+func (c *conn) body(n int64) ([]byte, error) {
+	if c.r == c.w {
+		if err := c.fill(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	k := int(min(n, int64(c.w-c.r)))
+	c.r += k
+	return c.buf[c.r-k : c.r], nil
 }
 
 // discardChunked skips a chunked body and its trailer section.
