@@ -180,15 +180,7 @@ func TestScriptMemoryQuotaBoundsRSS(t *testing.T) {
 				}
 				c := runBinary(t, args...)
 				t.Logf("exit %d after %v, peak RSS %d MiB: %s", c.code, c.took.Round(time.Millisecond), c.rss>>20, strings.TrimSpace(c.stderr))
-				bound := quota + 64<<20
-				if tc.name == "closures" {
-					// Known gap: closures and tables made by the VM are seen only when a
-					// measurement runs; on a loaded machine they overshoot the target by up
-					// to ~30 MiB (133 MiB at 64M, 347 MiB at 256M measured). Bounded here so
-					// that a regression still fails.
-					bound = quota + 128<<20
-				}
-				if c.rss > bound {
+				if c.rss > quota+64<<20 {
 					t.Errorf("peak RSS %d MiB, quota %d MiB", c.rss>>20, quota>>20)
 				}
 				if c.code != 0 && !strings.Contains(c.stderr, "memory quota") && !strings.Contains(c.stderr, "ran longer than") {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,6 +27,9 @@ import (
 // origin can be set up the way the run's connections will be: a wrong port, a refusing proxy or
 // a certificate that does not verify ends it at once, with the reason, instead of a run of
 // connect errors and an all-zero report.
+
+// maxPEMBytes bounds --cacert, --cert and --key: a system's whole CA bundle is a few hundred KiB.
+const maxPEMBytes = 16 << 20
 
 // tlsBase is what every https origin's TLS settings share: trust, client certificate,
 // versions, resumption. nil when no origin uses https; TLS flags without one are an error.
@@ -55,9 +57,9 @@ func tlsBase(cfg *cli.Config, origins []*origin) (*tls.Config, error) {
 		SessionTicketsDisabled: cfg.NoResumption,
 	}
 	if cfg.CACert != "" {
-		pem, err := os.ReadFile(cfg.CACert)
+		pem, err := readFlagFile("--cacert", cfg.CACert, maxPEMBytes)
 		if err != nil {
-			return nil, fmt.Errorf("--cacert %s: %s", report.Escape(cfg.CACert), pathErrText(err))
+			return nil, err
 		}
 		c.RootCAs = x509.NewCertPool()
 		if !c.RootCAs.AppendCertsFromPEM(pem) {
@@ -65,7 +67,15 @@ func tlsBase(cfg *cli.Config, origins []*origin) (*tls.Config, error) {
 		}
 	}
 	if cfg.Cert != "" {
-		pair, err := tls.LoadX509KeyPair(cfg.Cert, cfg.Key)
+		cert, err := readFlagFile("--cert", cfg.Cert, maxPEMBytes)
+		if err != nil {
+			return nil, err
+		}
+		key, err := readFlagFile("--key", cfg.Key, maxPEMBytes)
+		if err != nil {
+			return nil, err
+		}
+		pair, err := tls.X509KeyPair(cert, key)
 		if err != nil {
 			return nil, fmt.Errorf("--cert %s --key %s: %s", report.Escape(cfg.Cert), report.Escape(cfg.Key), oneLine(err.Error()))
 		}
@@ -104,7 +114,7 @@ func planOrigins(cfg *cli.Config, origins []*origin, getenv func(string) string,
 		}
 		if cfg.UnixSocket != "" {
 			o.ep.Unix = cfg.UnixSocket
-			o.via = " through the socket " + report.Escape(cfg.UnixSocket)
+			o.via = " through the socket " + report.Escape(cfg.UnixSocket) + " (--unix-socket)"
 			continue
 		}
 		proxy, via, err := proxyFor(cfg, u, getenv)
@@ -197,6 +207,10 @@ func pickAddress(ctx context.Context, cfg *cli.Config, o *origin, policy *netpol
 	} else {
 		addrs, err = (&target.Target{Host: o.dialHost, Port: o.dialPort}).Resolve(rctx)
 	}
+	if err != nil && o.dialHost != o.url.Host {
+		// The name is the proxy's or --connect-to's: say which flag gave it.
+		return fmt.Errorf("unable to connect to %s%s: %w", report.Escape(target.HostPort(o.url.Host, o.url.Port)), o.via, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -211,7 +225,8 @@ func pickAddress(ctx context.Context, cfg *cli.Config, o *origin, policy *netpol
 
 // probe sets up one connection to the origin; its error is one line saying why it failed.
 func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
-	err := engine.Probe(ctx, &o.ep, max(cfg.Timeout, 5*time.Second), wireProtocol(cfg, h1.DefaultLimits()))
+	limit := max(cfg.Timeout, 5*time.Second)
+	err := engine.Probe(ctx, &o.ep, limit, wireProtocol(cfg, h1.DefaultLimits()))
 	if err == nil {
 		return nil
 	}
@@ -219,6 +234,18 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 	var se *engine.SetupError
 	if !errors.As(err, &se) {
 		return fmt.Errorf("unable to connect to %s: %s", where, oneLine(err.Error()))
+	}
+	if timedOut(se.Err) {
+		// The deadline surfaces as a context error or as some read's i/o timeout, depending
+		// on where the setup waited: one message for all of them.
+		if se.Stage == "connect" {
+			return fmt.Errorf("unable to connect to %s: timed out after %v", where, limit)
+		}
+		step, ok := stageName[se.Stage]
+		if !ok {
+			step = se.Stage + "'s greeting"
+		}
+		return fmt.Errorf("unable to connect to %s: %s timed out after %v (the server accepted the connection, then did not answer)", where, step, limit)
 	}
 	switch se.Stage {
 	case "tls":
@@ -238,6 +265,15 @@ func probe(ctx context.Context, cfg *cli.Config, o *origin) error {
 	return fmt.Errorf("unable to connect to %s: %s", where, dialText(se.Err))
 }
 
+// stageName names a stage of setting up a connection in messages.
+var stageName = map[string]string{"proxy": "the proxy's CONNECT", "tls": "the TLS handshake", "http2": "the HTTP/2 preface"}
+
+// timedOut reports whether err is a deadline passing rather than the peer's doing.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
 // certificateHint follows a certificate that did not verify.
 const certificateHint = " (-k/--insecure skips verification; --cacert FILE trusts another CA)"
 
@@ -255,10 +291,6 @@ func dialText(err error) string {
 	var se syscall.Errno
 	if errors.As(err, &se) {
 		return se.Error()
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "timed out"
 	}
 	return oneLine(err.Error())
 }

@@ -123,7 +123,7 @@ func TestUnixSocket(t *testing.T) {
 		t.Fatalf("%d requests, first %q", len(reqs), reqs)
 	}
 	code, _, errs = runApp("-t1", "-c1", "-d200ms", "--unix-socket", sock+".none", "http://api.test/")
-	if code != 2 || !strings.Contains(errs, "volley: unable to connect to api.test:80 through the socket "+sock+".none: ") {
+	if code != 2 || !strings.Contains(errs, "volley: unable to connect to api.test:80 through the socket "+sock+".none (--unix-socket): ") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 }

@@ -67,15 +67,21 @@ func loadTargets(cfg *cli.Config, stdin io.Reader) ([]targets.Target, error) {
 // readBodyFile reads --body-file once, whole and bounded: every request sends it from memory.
 // The user named the file, so unlike a targets file's @body it may be anywhere.
 func readBodyFile(path string) ([]byte, error) {
-	f, err := os.Open(path) //nolint:gosec // G304: the user named this file (--body-file)
+	return readFlagFile("--body-file", path, targets.MaxBodyBytes)
+}
+
+// readFlagFile reads a file a flag names, whole and at most limit bytes, whatever it is (a
+// pipe from <(…), or /dev/zero by mistake); its error names the flag.
+func readFlagFile(flag, path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path) //nolint:gosec // G304: the user named this file
 	if err == nil {
 		defer func() { _ = f.Close() }() // read only: nothing to lose
 		var b []byte
-		if b, err = targets.ReadLimited(f, targets.MaxBodyBytes); err == nil {
+		if b, err = targets.ReadLimited(f, limit); err == nil {
 			return b, nil
 		}
 	}
-	return nil, fmt.Errorf("--body-file %s: %s", report.Escape(path), pathErrText(err))
+	return nil, fmt.Errorf("%s %s: %s", flag, report.Escape(path), pathErrText(err))
 }
 
 // readTargetsFile reads --targets: a file, whose @body files are read under its directory, or
@@ -88,6 +94,9 @@ func readTargetsFile(name string, stdin io.Reader) ([]targets.Target, error) {
 			return nil, fmt.Errorf("--targets %s: %s", report.Escape(name), pathErrText(err))
 		}
 		defer func() { _ = f.Close() }() // read only: nothing to lose
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, fmt.Errorf("--targets %s: is a directory", report.Escape(name))
+		}
 		r, dir = f, filepath.Dir(name)
 	}
 	root, err := os.OpenRoot(dir)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"volley/internal/target"
 )
 
 // FuzzParseArgs feeds argv encoded as NUL-separated arguments (an OS argv
@@ -88,6 +90,12 @@ func checkHeader(t *testing.T, h Header) {
 		if c := h.Value[i]; c < ' ' && c != '\t' || c == 0x7f {
 			t.Fatalf("header value %q", h.Value)
 		}
+	}
+	if strings.EqualFold(h.Name, "Transfer-Encoding") {
+		t.Fatalf("header %q: a second framing", h)
+	}
+	if strings.EqualFold(h.Name, "Host") && target.CheckAuthority(h.Value) != nil {
+		t.Fatalf("header %q: not host[:port]", h)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"volley/internal/target"
 )
 
 // Header is one -H header, name and value as they will be sent.
@@ -39,6 +41,16 @@ func parseHeader(line string) (Header, error) {
 	for i := 0; i < len(value); i++ {
 		if c := value[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return Header{}, errors.New("control character " + byteQuote(c) + " in header value")
+		}
+	}
+	switch {
+	case strings.EqualFold(name, "Transfer-Encoding"):
+		// volley sends a body with Content-Length; a second framing would make the request
+		// ambiguous (RFC 9112 6.1).
+		return Header{}, errors.New("Transfer-Encoding is not supported; volley sends the body with Content-Length")
+	case strings.EqualFold(name, "Host"):
+		if err := target.CheckAuthority(value); err != nil {
+			return Header{}, errors.New("the Host must be host[:port]: " + err.Error())
 		}
 	}
 	return Header{Name: name, Value: value}, nil

@@ -18,6 +18,8 @@ func TestParseHeader(t *testing.T) {
 		{"X: a\tb", Header{"X", "a\tb"}},
 		{"X: a, b", Header{"X", "a, b"}},
 		{"Host: example.com:8080", Header{"Host", "example.com:8080"}},
+		{"host:[::1]:80", Header{"host", "[::1]:80"}},
+		{"Host: local_host.", Header{"Host", "local_host."}},
 		{"!#$%&'*+-.^_`|~09az: v", Header{"!#$%&'*+-.^_`|~09az", "v"}},
 		{"X: caf\xc3\xa9 \xff", Header{"X", "caf\xc3\xa9 \xff"}}, // obs-text is allowed
 	}
@@ -44,6 +46,18 @@ func TestParseHeader(t *testing.T) {
 		{"X: a\x1bb", `control character '\x1b'`},
 		{"X: a\x7fb", `control character '\x7f'`},
 		{"X: " + strings.Repeat("a", MaxHeaderLine), "longer than 8 KiB"},
+		{"Transfer-Encoding: chunked", "Transfer-Encoding is not supported"},
+		{"transfer-encoding:identity", "Transfer-Encoding is not supported"},
+		{"Host:", "the Host must be host[:port]: missing host"},
+		{"Host: a b", "the Host must be host[:port]: invalid character ' '"},
+		{"host: u@h", "user info"},
+		{"Host: h:0", "out of range"},
+		{"Host: h:x", "not a number"},
+		{"Host: [::1", "missing ]"},
+		{"Host: ::1", "IPv6 addresses must be in brackets"},
+		{"Host: 127.1", "not a valid IPv4 address"},
+		{"Host: h/p", "invalid character '/'"},
+		{"Host: b\xc3\xbccher.de", "non-ASCII byte in host (use the xn-- form"},
 	}
 	for _, tt := range bad {
 		got, err := parseHeader(tt.in)

@@ -62,6 +62,9 @@ func Parse(args []string) (*Config, Command, error) {
 	fs := newFlagSet(&v, defaults)
 	singleValued(fs)
 	if err := fs.Parse(args); err != nil {
+		if askedForHelp(err) {
+			return nil, CmdHelp, nil
+		}
 		return nil, cmd, flagError(err)
 	}
 	cfg, err := v.config(fs)
@@ -133,6 +136,13 @@ func parseCompletion(args []string) (*Config, Command, error) {
 		return nil, CmdCompletion, usageErrorf("completion needs one shell: " + strings.Join(Shells, ", ") + " (usage: volley completion bash)")
 	}
 	return &Config{Shell: args[0]}, CmdCompletion, nil
+}
+
+// askedForHelp reports whether err is pflag's refusal of -?, which is wrk's (getopt's) other
+// spelling of -h.
+func askedForHelp(err error) bool {
+	var notExist *pflag.NotExistError
+	return errors.As(err, &notExist) && notExist.GetSpecifiedShortnames() != "" && notExist.GetSpecifiedName() == "?"
 }
 
 // flagError rewrites pflag's errors as one-line, escaped messages.

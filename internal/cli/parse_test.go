@@ -125,7 +125,7 @@ func TestCommands(t *testing.T) {
 		args string
 		want Command
 	}{
-		{"-h", CmdHelp}, {"--help", CmdHelp}, {url + " -h", CmdHelp}, {"-Lh", CmdHelp},
+		{"-h", CmdHelp}, {"--help", CmdHelp}, {"-?", CmdHelp}, {"-L? " + url, CmdHelp}, {"-c 5 " + url + " -?", CmdHelp}, {url + " -h", CmdHelp}, {"-Lh", CmdHelp},
 		{"-c abc -h", CmdHelp}, {"--bogus -h", CmdHelp}, {"-x -h", CmdHelp}, {"-h -v", CmdHelp}, {"-v -h", CmdHelp},
 		{"-h ftp://x", CmdHelp}, {"--hel", CmdHelp}, {"--he", CmdRun}, {"demo -h", CmdHelp}, {"demo --help http://x", CmdHelp},
 		{"-v", CmdVersion}, {"--version", CmdVersion}, {"-v " + url, CmdVersion}, {"--vers", CmdVersion},
@@ -144,7 +144,7 @@ func TestCommands(t *testing.T) {
 		}
 	}
 	// After "--" or as a flag's value, -h is not a request for help.
-	for _, args := range [][]string{{"-s", "x.lua", url, "--", "-h"}, {"-s", "-h", url}} {
+	for _, args := range [][]string{{"-s", "x.lua", url, "--", "-h"}, {"-s", "-h", url}, {"-s", "x.lua", url, "--", "-?"}, {"-s", "-?", url}} {
 		if _, cmd, err := Parse(args); err != nil || cmd != CmdRun {
 			t.Errorf("Parse(%q) = %v, %v; want a run", args, cmd, err)
 		}

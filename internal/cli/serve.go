@@ -2,6 +2,7 @@ package cli
 
 import (
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -74,9 +75,12 @@ func parseServe(args []string) (*Config, Command, error) {
 	if fs.NArg() > 0 {
 		return nil, CmdServe, usageErrorf("serve takes no arguments, got " + quote(fs.Arg(0)))
 	}
-	host, _, err := net.SplitHostPort(s.Addr)
+	host, port, err := net.SplitHostPort(s.Addr)
 	if err != nil || strings.IndexByte(s.Addr, 0) >= 0 {
 		return nil, CmdServe, invalidFlag("addr", s.Addr, "not HOST:PORT")
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return nil, CmdServe, invalidFlag("addr", s.Addr, "the port must be a number from 0 (any free port) to 65535")
 	}
 	ip := net.ParseIP(host)
 	s.Loopback = host == "localhost" || ip != nil && ip.IsLoopback()

@@ -107,3 +107,26 @@ func BenchmarkNewThread(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVMAllocation: response() making objects in the VM that die with the call, which
+// the VM charges to the memory quota as it makes them (gopher-lua, volley patch 7): closures
+// with an upvalue, small tables from constructors, and tables grown in their array and hash
+// parts. 100 of each per call.
+func BenchmarkVMAllocation(b *testing.B) {
+	for _, bc := range []struct{ name, src string }{
+		{"closures", `function response() for i = 1, 100 do local f = function() return i end end end`},
+		{"tables", `function response() for i = 1, 100 do local t = {i, i, k = i} end end`},
+		{"growth", `function response() local a, h = {}, {} for i = 1, 100 do a[#a + 1] = i h[i + 0.5] = i end end`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			m, _ := mustLoad(b, bc.src)
+			th := thread(b, m)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := th.Response(200, nil, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

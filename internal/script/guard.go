@@ -137,23 +137,46 @@ func (s *state) work(n int) {
 // workStep is the bytes of work between two polls: about 0.1-1 ms.
 const workStep = 1 << 20
 
-// allocating is called by builtins about to allocate a string of n bytes.
-// Once the state has built, since it was last measured, more than the quota
-// has room for, it is measured then and there, the running calls' locals
-// included, and the call is stopped if the state holds too much: growth
-// through builtins is stopped before it outgrows the quota, not a watchdog
-// tick (and a garbage collection) later. Strings that turn out to be garbage
-// only cost that measurement.
+// allocating is called by builtins about to allocate a string of n bytes:
+// building it is work, and its bytes are charged to the state as the VM
+// charges the objects it makes (see overBudget).
 func (s *state) allocating(n int) {
-	s.work(n) // building it is work too
-	s.allocated += int64(n)
-	if s.allocated <= s.m.opts.MemoryLimit-s.m.scriptBytes() {
+	s.work(n)
+	s.L.Charge(int64(n))
+}
+
+// The state's allocations, by builtins and by the VM (tables, closures,
+// table growth: gopher-lua, volley patch 7), are charged against a budget:
+// the room the quota had at the last measurement. Once the state has charged
+// more than that, overBudget measures it then and there, the running call's
+// locals included, and stops the call if the state holds too much: growth is
+// stopped before it outgrows the quota, not a watchdog tick (and a garbage
+// collection) later. Garbage only costs measurements, at most one per
+// sixteenth of the quota allocated, however close to the quota the state is.
+
+// setBudget lets the state charge what the quota has room for beside the
+// script's size, as last measured, before it is measured again.
+func (s *state) setBudget(size int64) {
+	limit := s.m.opts.MemoryLimit
+	s.L.SetAllocBudget(max(limit-size, limit/16))
+}
+
+// overBudget is gopher-lua's allocation hook: n is the charge that crossed
+// the budget, an object about to be made or growth just made.
+func (s *state) overBudget(_ *lua.LState, n int64) {
+	if s.g.word.Load()&3 != phaseActive {
+		// Outside a call (volley building a hook's arguments, the sandbox
+		// being built), or in one being stopped: measured at the end of
+		// the next call.
+		s.g.walkDue.Store(true)
+		s.setBudget(s.m.scriptBytes())
 		return
 	}
-	s.allocated = 0
 	// Not stored as the state's size: the watchdog adds the call's growth
 	// of the live heap to the size measured at the end of the last call.
-	if s.m.scriptBytes()-s.g.size.Load()+sizeOfState(s)+int64(n) > s.m.opts.MemoryLimit {
+	size := s.m.scriptBytes() - s.g.size.Load() + sizeOfState(s) + n
+	s.setBudget(size)
+	if size > s.m.opts.MemoryLimit {
 		s.g.fire(s.g.word.Load(), &abortError{ErrMemory, "exceeded the memory quota of " + mib(s.m.opts.MemoryLimit)})
 		s.checkAbort()
 	}
@@ -236,7 +259,6 @@ func (s *state) fail(kind ErrorKind, msg string) *Error {
 // covers all states together.
 func (s *state) measure() error {
 	s.g.walkDue.Store(false)
-	s.allocated = 0
 	start := time.Now()
 	s.g.size.Store(sizeOfState(s))
 	s.g.walkCost.Store(int64(time.Since(start)))
@@ -246,6 +268,7 @@ func (s *state) measure() error {
 	live, allocs := readHeap(s.samples)
 	s.m.allocsAtWalk.Store(allocs)
 	total := s.m.scriptBytes()
+	s.setBudget(total)
 	s.m.liveAtWalk.Store(live)
 	s.m.otherAtWalk.Store(max(int64(min(live, math.MaxInt64))-total, 0))
 	if total > s.m.opts.MemoryLimit {

@@ -86,3 +86,51 @@ func TestSortingHugeStringsIsCheap(t *testing.T) {
 		t.Errorf("sorting 300 references to a 16 MiB string took %v, building the string %v", took, ref)
 	}
 }
+
+// Patch 7: what the VM makes is charged as it is made, so that a call growing the state with
+// tables, closures and table growth alone (no builtin that allocates) is measured and stopped
+// in the call, as soon as the state outgrows the quota. Upstream nothing counted them: only
+// the watchdog's view of the live heap, known at garbage collections, stopped such a call,
+// with the state at up to twice the quota or more.
+func TestVMAllocationIsCharged(t *testing.T) {
+	const quota = 16 << 20
+	for _, tc := range []struct{ name, loop string }{
+		{"closures", `local x = {} keep[#keep + 1] = function() return x end`},
+		{"tables", `keep[#keep + 1] = {1, 2, 3, k = 4}`},
+		{"array growth", `keep[#keep + 1] = true`},
+		{"hash growth", `keep[#keep + 0.5] = true keep[#keep + 1] = true`},
+		{"table.insert", `table.insert(keep, true)`},
+		{"rawset", `rawset(keep, -#keep - 1, true) rawset(keep, #keep + 1, true)`},
+		{"varargs", `local function pack(...) return {...} end keep[#keep + 1] = pack(1, 2, 3)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := mustLoad(t, `local keep = {} function response() while true do `+tc.loop+` end end`,
+				func(o *Options) { o.MemoryLimit, o.HookTimeout = quota, time.Minute })
+			th := thread(t, m)
+			err := th.Response(200, nil, nil)
+			wantError(t, err, ErrMemory, "exceeded the memory quota of 16 MiB")
+			// Stopped at the first measurement past the quota: the budget between two is at
+			// least a sixteenth of the quota, and a hash part grows its maps in steps of up
+			// to half its size.
+			if size := sizeOfState(th.s); size > quota*3/2 {
+				t.Errorf("stopped holding %.1f MiB", float64(size)/(1<<20))
+			}
+		})
+	}
+}
+
+// Patch 8: measuring a state allocates nothing per value it holds (walking a table by ForEach
+// boxed every array index and string key, a third of what it measured), and a table of many
+// closures needs no list of them.
+func TestMeasuringAllocatesNothingPerValue(t *testing.T) {
+	m, _ := mustLoad(t, `fs, names = {}, {} for i = 1, 20000 do local x = {i}
+		fs[i] = function() return x end names["k" .. i] = x end`)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	sizeOfState(m.main)
+	runtime.ReadMemStats(&ms)
+	if grew := ms.TotalAlloc - before; grew > 64<<10 {
+		t.Errorf("measuring 40,000 values allocated %d KiB", grew>>10)
+	}
+}

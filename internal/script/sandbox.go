@@ -110,6 +110,8 @@ func (m *Main) newState(th *Thread) (s *state, err error) {
 	s = &state{m: m, L: L, thread: th}
 	s.g.ctx = newAbortCtx()
 	L.SetContext(s.g.ctx)
+	L.SetAllocHook(s.overBudget, 0)
+	s.setBudget(m.scriptBytes())
 	s.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	m.addState(s)
 	defer func() {

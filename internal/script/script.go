@@ -130,7 +130,6 @@ type state struct {
 	worked    int            // bytes of builtin work since the last poll for a stop (see work)
 	pollSeq   uint64         // the call (guard.seq) that firstPoll belongs to
 	firstPoll time.Time      // when work first polled in that call
-	allocated int64          // bytes of strings built since the last measurement (see allocating)
 	concatFn  *lua.LFunction
 	fileMeta  *lua.LTable
 	stdout    *lua.LUserData

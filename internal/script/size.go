@@ -8,39 +8,22 @@ import (
 )
 
 // Approximate sizes in bytes of gopher-lua's objects on a 64-bit Go heap,
+// the same the VM charges as it makes them (gopher-lua, volley patch 7),
 // checked against the heap in TestSizeOfStateFollowsTheHeap.
 const (
-	sizeValue    = 16 // an LValue interface in an array slot or a key list
-	sizeTable    = 96 // LTable
-	sizeFunction = 88 // LFunction
-	sizeUpvalue  = 48
-	sizeUserdata = 48
+	sizeValue    = lua.SizeValue
+	sizeTable    = lua.SizeTable
+	sizeFunction = lua.SizeFunction
+	sizeUpvalue  = lua.SizeUpvalue
+	sizeUserdata = lua.SizeUserData
 	sizeString   = 32 // the string header an LValue boxes, and its allocation; the bytes are added
-	// A hash part of n keys is two Go maps of at least 8 slots at a load
-	// of 7/8 (the values by key, 32-byte slots; the keys' order, 24-byte
-	// slots, each with a control byte) and the list of keys.
-	sizeMapSlots = 8
-	sizeMapSlot  = 70  // 32 + 24 + 2, and the slack of a grown map
-	sizeMaps     = 160 // the two maps' headers and allocation overhead
 	// sizeHashEntry is one entry of a full hash part, for bounds that count
 	// entries (thread:get/set copies).
-	sizeHashEntry = sizeMapSlot + sizeValue
+	sizeHashEntry = lua.SizeMapSlot + sizeValue
 	// Strings of this size or more are counted once however many values
 	// refer to them (a response body kept in many places is one string).
 	sharedString = 1 << 10
 )
-
-// hashBytes estimates the memory of a hash part that holds n keys.
-func hashBytes(n int) int64 {
-	if n == 0 {
-		return 0
-	}
-	slots := sizeMapSlots
-	for slots*7 < n*8 {
-		slots *= 2
-	}
-	return sizeMaps + int64(slots)*sizeMapSlot + int64(n)*sizeValue
-}
 
 // sizer is implemented by userdata values that hold memory of their own
 // (an open file's contents).
@@ -73,9 +56,17 @@ var walkEpoch atomic.Uint32
 type walker struct {
 	epoch   uint32
 	strings map[*byte]struct{}
-	stack   []lua.LValue
+	stack   []lua.LValue // objects reached below maxWalkDepth, to visit
+	depth   int
 	total   int64
 }
+
+// maxWalkDepth bounds the recursion of a walk: objects are visited as they
+// are reached, so that a table of a million closures needs no list of them
+// (16 MiB, garbage at each measurement), and those reached deeper than this
+// wait on the walker's stack, so that a long chain of tables needs no deep
+// goroutine stack either.
+const maxWalkDepth = 64
 
 func (w *walker) push(v lua.LValue) {
 	switch x := v.(type) {
@@ -83,17 +74,27 @@ func (w *walker) push(v lua.LValue) {
 		w.str(string(x))
 	case *lua.LTable:
 		if x != nil && x.Visit(w.epoch) {
-			w.stack = append(w.stack, x)
+			w.reach(x)
 		}
 	case *lua.LFunction:
 		if x != nil && x.Visit(w.epoch) {
-			w.stack = append(w.stack, x)
+			w.reach(x)
 		}
 	case *lua.LUserData:
 		if x != nil && x.Visit(w.epoch) {
-			w.stack = append(w.stack, x)
+			w.reach(x)
 		}
 	}
+}
+
+func (w *walker) reach(v lua.LValue) {
+	if w.depth >= maxWalkDepth {
+		w.stack = append(w.stack, v)
+		return
+	}
+	w.depth++
+	w.visit(v)
+	w.depth--
 }
 
 func (w *walker) str(s string) {
@@ -115,12 +116,9 @@ func (w *walker) visit(v lua.LValue) {
 		// What the table has room for, not only what it holds: an emptied
 		// array part or deleted keys awaiting compaction are memory too.
 		arraySlots, hashKeys := x.Capacity()
-		w.total += sizeTable + int64(arraySlots)*sizeValue + hashBytes(hashKeys)
+		w.total += sizeTable + int64(arraySlots)*sizeValue + lua.SizeHash(hashKeys)
 		w.push(x.Metatable)
-		x.ForEach(func(k, v lua.LValue) {
-			w.push(k)
-			w.push(v)
-		})
+		x.Contents(w.push)
 	case *lua.LFunction:
 		w.total += sizeFunction + int64(len(x.Upvalues))*sizeUpvalue
 		w.push(x.Env)

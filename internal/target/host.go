@@ -65,7 +65,10 @@ func checkHostname(host string) string {
 	}
 	for i := 0; i < len(host); i++ {
 		c := host[i]
-		if !isAlnum(c) && c != '-' && c != '.' && c != '_' {
+		switch {
+		case c >= 0x80:
+			return "non-ASCII byte in host (use the xn-- form of an international host name)"
+		case !isAlnum(c) && c != '-' && c != '.' && c != '_':
 			return "invalid character " + strconv.QuoteRune(rune(c)) + " in host"
 		}
 	}

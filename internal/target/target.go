@@ -4,6 +4,7 @@
 package target
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -98,6 +99,20 @@ func Parse(raw string) (*Target, error) {
 		t.RequestURI = tail
 	}
 	return t, nil
+}
+
+// CheckAuthority reports why s, a Host header's value, is not "host[:port]" as a URL's authority
+// would hold it (a name, a dotted-quad IPv4 address or a bracketed IPv6 one), or nil. The TLS
+// server name comes from it, and a server must refuse a request whose Host is invalid.
+func CheckAuthority(s string) error {
+	if strings.IndexByte(s, '@') >= 0 {
+		return errors.New("user info (user@) does not belong in a host")
+	}
+	var t Target
+	if reason := t.setAuthority(s); reason != "" {
+		return errors.New(reason)
+	}
+	return nil
 }
 
 // setAuthority fills Host, Port, PortGiven and HostHeader from "host[:port]"

@@ -3,6 +3,8 @@ package targets
 import (
 	"strings"
 	"testing"
+
+	"volley/internal/target"
 )
 
 // FuzzRead: any file is read or refused with a "file:line: message" error, never a panic, and
@@ -28,6 +30,11 @@ func FuzzRead(f *testing.F) {
 		for _, tg := range ts {
 			if tg.URL == nil || tg.Line < 1 {
 				t.Fatalf("target %+v", tg)
+			}
+			for _, h := range tg.Headers {
+				if strings.EqualFold(h.Name, "Host") && target.CheckAuthority(h.Value) != nil {
+					t.Fatalf("target %+v: Host %q is not host[:port]", tg, h.Value)
+				}
 			}
 		}
 	})

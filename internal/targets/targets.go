@@ -170,7 +170,13 @@ func (rd *reader) header(t *Target, line string) error {
 	if strings.EqualFold(name, "Content-Length") {
 		return rd.errorf("Content-Length is set by volley from the @file body")
 	}
-	t.Headers = append(t.Headers, h1.Field{Name: name, Value: strings.TrimSpace(value)})
+	value = strings.TrimSpace(value)
+	if strings.EqualFold(name, "Host") {
+		if err := target.CheckAuthority(value); err != nil {
+			return rd.errorf("the Host must be host[:port]: %s", err.Error())
+		}
+	}
+	t.Headers = append(t.Headers, h1.Field{Name: name, Value: value})
 	return nil
 }
 

@@ -93,6 +93,8 @@ func TestReadErrors(t *testing.T) {
 		{"GET http://h/\nX-A: 1\x01\n", `t:2: header "X-A" value contains`},
 		{"GET http://h/\nTransfer-Encoding: chunked\n", "t:2: header \"Transfer-Encoding\" is not supported"},
 		{"POST http://h/\ncontent-length: 3\n", "t:2: Content-Length is set by volley"},
+		{"GET http://h/\nHost: a b\n", "t:2: the Host must be host[:port]: invalid character ' ' in host"},
+		{"GET http://h/\nhost:\n", "t:2: the Host must be host[:port]: missing host"},
 		{"POST http://h/\n@b\nX-A: 1\n", "t:3: the @file line (line 2) must be the target's last"},
 		{"HEAD http://h/\n@b\n", "t:2: a HEAD request cannot carry a body"},
 		{"POST http://h/\n@\n", "t:2: @ without a file name"},

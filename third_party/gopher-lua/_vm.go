@@ -336,9 +336,9 @@ func init() {
 			lbase := cf.LocalBase
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
-			B := int(inst & 0x1ff)    //GETB
-			C := int(inst>>9) & 0x1ff //GETC
-			v := newLTable(B, C)
+			B := int(inst & 0x1ff)       //GETB
+			C := int(inst>>9) & 0x1ff    //GETC
+			v := L.newTableCharged(B, C) // volley patch 7
 			// +inline-call reg.Set RA v
 			return 0
 		},
@@ -767,9 +767,11 @@ func init() {
 			if B == 0 {
 				nelem = reg.Top() - RA - 1
 			}
+			before := table.footprint() // volley patch 7
 			for i := 1; i <= nelem; i++ {
 				table.RawSetInt(offset+i, reg.Get(RA+i))
 			}
+			L.chargeGrowth(table, before)
 			return 0
 		},
 		func(L *LState, inst uint32, baseframe *callFrame) int { //OP_CLOSE
@@ -788,6 +790,7 @@ func init() {
 			RA := lbase + A
 			Bx := int(inst & 0x3ffff) //GETBX
 			proto := cf.Fn.Proto.FunctionPrototypes[Bx]
+			L.chargeFunction(int(proto.NumUpvalues)) // volley patch 7
 			closure := newLFunctionL(proto, cf.Fn.Env, int(proto.NumUpvalues))
 			// +inline-call reg.Set RA closure
 			for i := 0; i < int(proto.NumUpvalues); i++ {

@@ -643,6 +643,7 @@ func newGlobal() *Global {
 		Global:     newLTable(0, 64),
 		builtinMts: make(map[int]LValue),
 		tempFiles:  make([]*os.File, 0, 10),
+		allocLeft:  math.MaxInt64,
 	}
 }
 
@@ -1111,7 +1112,7 @@ func (ls *LState) initCallFrame(cf *callFrame) { // +inline-start
 			if CompatVarArg {
 				ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
 				if (proto.IsVarArg & VarArgNeedsArg) != 0 {
-					argtb := newLTable(nvarargs, 0)
+					argtb := ls.newTableCharged(nvarargs, 1) // volley patch 7
 					for i := 0; i < nvarargs; i++ {
 						argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
 					}
@@ -1223,7 +1224,7 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 				if CompatVarArg {
 					ls.reg.SetTop(cf.LocalBase + nargs + np + 1)
 					if (proto.IsVarArg & VarArgNeedsArg) != 0 {
-						argtb := newLTable(nvarargs, 0)
+						argtb := ls.newTableCharged(nvarargs, 1) // volley patch 7
 						for i := 0; i < nvarargs; i++ {
 							argtb.RawSetInt(i+1, ls.reg.Get(cf.LocalBase+np+i))
 						}
@@ -1341,7 +1342,7 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 		tb, istable := curobj.(*LTable)
 		if istable {
 			if tb.RawGet(key) != LNil {
-				ls.RawSet(tb, key, value)
+				tb.RawSet(key, value) // an existing key: the table does not grow
 				return
 			}
 		}
@@ -1382,7 +1383,9 @@ func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
 			if !istable {
 				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key)
 			}
+			before := tb.footprint() // a new key (volley patch 7)
 			tb.RawSetString(key, value)
+			ls.chargeGrowth(tb, before)
 			return
 		}
 		if metaindex.Type() == LTFunction {
@@ -1601,12 +1604,14 @@ func (ls *LState) Remove(index int) {
 
 /* object allocation {{{ */
 
+// NewTable, CreateTable and the other constructors below charge the object
+// they make (volley patch 7).
 func (ls *LState) NewTable() *LTable {
-	return newLTable(defaultArrayCap, defaultHashCap)
+	return ls.newTableCharged(defaultArrayCap, defaultHashCap)
 }
 
 func (ls *LState) CreateTable(acap, hcap int) *LTable {
-	return newLTable(acap, hcap)
+	return ls.newTableCharged(acap, hcap)
 }
 
 // NewThread returns a new LState that shares with the original state all global objects.
@@ -1625,10 +1630,12 @@ func (ls *LState) NewThread() (*LState, context.CancelFunc) {
 }
 
 func (ls *LState) NewFunctionFromProto(proto *FunctionProto) *LFunction {
+	ls.chargeFunction(int(proto.NumUpvalues))
 	return newLFunctionL(proto, ls.Env, int(proto.NumUpvalues))
 }
 
 func (ls *LState) NewUserData() *LUserData {
+	ls.Charge(SizeUserData)
 	return &LUserData{
 		Env:       ls.currentEnv(),
 		Metatable: LNil,
@@ -1636,10 +1643,12 @@ func (ls *LState) NewUserData() *LUserData {
 }
 
 func (ls *LState) NewFunction(fn LGFunction) *LFunction {
+	ls.chargeFunction(0)
 	return newLFunctionG(fn, ls.currentEnv(), 0)
 }
 
 func (ls *LState) NewClosure(fn LGFunction, upvalues ...LValue) *LFunction {
+	ls.chargeFunction(len(upvalues))
 	cl := newLFunctionG(fn, ls.currentEnv(), len(upvalues))
 	for i, lv := range upvalues {
 		cl.Upvalues[i] = &Upvalue{}
@@ -1912,17 +1921,23 @@ func (ls *LState) GetTable(obj LValue, key LValue) LValue {
 	return ls.getField(obj, key)
 }
 
+// RawSet sets tb[key] without __newindex, and charges the growth of tb
+// (volley patch 7), as RawSetInt does.
 func (ls *LState) RawSet(tb *LTable, key LValue, value LValue) {
 	if n, ok := key.(LNumber); ok && math.IsNaN(float64(n)) {
 		ls.RaiseError("table index is NaN")
 	} else if key == LNil {
 		ls.RaiseError("table index is nil")
 	}
+	before := tb.footprint()
 	tb.RawSet(key, value)
+	ls.chargeGrowth(tb, before)
 }
 
 func (ls *LState) RawSetInt(tb *LTable, key int, value LValue) {
+	before := tb.footprint()
 	tb.RawSetInt(key, value)
+	ls.chargeGrowth(tb, before)
 }
 
 func (ls *LState) SetField(obj LValue, key string, value LValue) {

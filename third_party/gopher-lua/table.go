@@ -321,6 +321,28 @@ func (tb *LTable) Capacity() (arraySlots, hashKeys int) {
 	return cap(tb.array), len(tb.keys)
 }
 
+// Contents calls fn with every value the table holds and every key of its
+// hash part, deleted keys not yet compacted away included (they hold their
+// memory until then). (volley patch 8) Unlike ForEach, it boxes no key: a
+// walk that measures a state's memory allocated 8 bytes per array element
+// and 16 per string key.
+func (tb *LTable) Contents(fn func(LValue)) {
+	for _, v := range tb.array {
+		if v != LNil {
+			fn(v)
+		}
+	}
+	for _, k := range tb.keys {
+		fn(k)
+	}
+	for _, v := range tb.strdict {
+		fn(v)
+	}
+	for _, v := range tb.dict {
+		fn(v)
+	}
+}
+
 // RawGet returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGet(key LValue) LValue {
 	switch v := key.(type) {

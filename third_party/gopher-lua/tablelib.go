@@ -89,11 +89,13 @@ func tableInsert(L *LState) int {
 		L.RaiseError("wrong number of arguments")
 	}
 
+	before := tbl.footprint() // volley patch 7
 	if L.GetTop() == 2 {
 		tbl.Append(L.Get(2))
-		return 0
+	} else {
+		tbl.Insert(int(L.CheckInt(2)), L.CheckAny(3))
 	}
-	tbl.Insert(int(L.CheckInt(2)), L.CheckAny(3))
+	L.chargeGrowth(tbl, before)
 	return 0
 }
 

@@ -177,6 +177,9 @@ type Global struct {
 	builtinMts map[int]LValue
 	tempFiles  []*os.File
 	gccount    int32
+
+	allocLeft int64                    // bytes that may be charged before allocHook runs (volley patch 7)
+	allocHook func(L *LState, n int64) // see SetAllocHook
 }
 
 type LState struct {
