@@ -32,6 +32,7 @@ const (
 	maxIdle    = 1000
 	minResets  = 100     // or twice --streams, whichever is more
 	maxOut     = 1 << 20 // queued output: a server that does not read what it asks for is dropped
+	pumpMax    = 1 << 18 // request body bytes queued ahead of the socket
 
 	resetWindow = 1024 // how many recent stream identifiers volley remembers resetting
 )
@@ -149,6 +150,7 @@ type Conn struct {
 
 	lastOpened uint32
 	open       int
+	pumpHeld   bool // pump stopped at pumpMax with bodies left: Written resumes it
 	// reset has a bit per stream identifier (id/2 mod resetWindow) for the streams volley reset
 	// or abandoned among the last resetWindow identifiers: their late frames are expected and
 	// ignored, while frames on a stream that ended normally are an error.
@@ -216,6 +218,9 @@ func (c *Conn) Written(n int) {
 		rest = c.out[:0]
 	}
 	c.out = rest
+	if c.pumpHeld && len(c.out) == 0 {
+		c.pump() // the socket took what was queued: more of the bodies
+	}
 }
 
 // MaxStreams is how many slots may carry a stream: --streams, capped by the server's
@@ -363,10 +368,17 @@ func (c *Conn) Submit(slot int, r *Request) error {
 }
 
 // pump sends request bodies as far as the flow-control windows allow.
+// It queues at most pumpMax bytes ahead of the socket, then waits for Written: a server that
+// opens its windows wide and stops reading must not make volley copy every stream's body.
 func (c *Conn) pump() {
+	c.pumpHeld = false
 	for i := range c.streams {
 		s := &c.streams[i]
 		for s.state == ssOpen && len(s.body) > 0 {
+			if len(c.out) >= pumpMax {
+				c.pumpHeld = true
+				return
+			}
 			n := min(int64(len(s.body)), c.sendWin, s.sendWin, int64(c.peerMaxFrame))
 			if n <= 0 {
 				break

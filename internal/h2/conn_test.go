@@ -143,6 +143,41 @@ func TestSlotsFindTheirStreams(t *testing.T) {
 	}
 }
 
+// Bodies go out as the socket takes them: with every window wide open, no more than pumpMax
+// bytes of them (and a frame) are queued at once, and each Written of the whole queue brings
+// the next part, until every body has gone.
+func TestBodiesAreQueuedAsTheSocketTakesThem(t *testing.T) {
+	c := new(Conn)
+	c.Init(Config{Streams: 4})
+	c.Start()
+	feed(c, append(settings(uint32(SettingInitialWindowSize), 1<<31-1), AppendWindowUpdate(nil, 0, 1<<31-1-65535)...), 1<<20)
+	c.Written(len(c.Output()))
+	const size = 3 << 20
+	req, err := Prepare([]byte("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3145728\r\n\r\n"+strings.Repeat("b", size)), "http", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if err := c.Submit(i, &req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := 0
+	for rounds := 0; len(c.Output()) > 0; rounds++ {
+		if n := len(c.Output()); n > pumpMax+HeaderLen+minMaxFrameSize {
+			t.Fatalf("%d bytes queued at once", n)
+		}
+		if rounds > 4*size/minMaxFrameSize {
+			t.Fatal("the bodies never finish")
+		}
+		total += len(c.Output())
+		c.Written(len(c.Output()))
+	}
+	if total < 4*size {
+		t.Fatalf("%d bytes sent, want the 4 bodies' %d", total, 4*size)
+	}
+}
+
 func TestSendWaitsForTheWindow(t *testing.T) {
 	c := new(Conn)
 	c.Init(Config{Streams: 1})
