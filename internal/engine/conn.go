@@ -385,37 +385,49 @@ func (t *thread) ready(c *conn, in, out bool) {
 }
 
 // flush writes what the protocol queued (through TLS, if any) as far as the socket takes it.
+// The protocol may queue more as its output is taken (HTTP/2 request bodies larger than what
+// it queues at once), so flush goes on until the socket is full or nothing is left; over TLS
+// it encrypts only while little ciphertext waits, so that what volley holds stays bounded.
 func (t *thread) flush(c *conn) {
-	out := c.wire.Output()
-	if c.tls != nil {
-		if len(out) > 0 {
-			if err := c.tls.encrypt(out); err != nil {
-				t.fail(c, stats.KindWrite, "tls: "+err.Error())
-				return
+	for {
+		out := c.wire.Output()
+		if c.tls != nil {
+			if len(out) > 0 && len(c.tls.pipe.out) < tlsOutMax {
+				if err := c.tls.encrypt(out); err != nil {
+					t.fail(c, stats.KindWrite, "tls: "+err.Error())
+					return
+				}
+				c.wire.Written(len(out))
 			}
-			c.wire.Written(len(out))
+			out = c.tls.pipe.out
 		}
-		out = c.tls.pipe.out
-	}
-	total := len(out)
-	if total == 0 && !c.wantOut {
+		total := len(out)
+		if total == 0 && !c.wantOut {
+			return
+		}
+		rest, errno := writeSocket(c.fd, out)
+		if errno != 0 {
+			t.fail(c, stats.KindWrite, "write: "+errno.Error())
+			return
+		}
+		if c.tls != nil {
+			c.tls.sent(total - len(rest))
+		} else {
+			c.wire.Written(total - len(rest))
+		}
+		if len(rest) == 0 && len(c.wire.Output()) > 0 {
+			continue
+		}
+		if len(rest) > 0 != c.wantOut {
+			c.wantOut = len(rest) > 0
+			t.poll.setOut(c.fd, c.wantOut, c.idx, c.gen)
+		}
 		return
-	}
-	out, errno := writeSocket(c.fd, out)
-	if errno != 0 {
-		t.fail(c, stats.KindWrite, "write: "+errno.Error())
-		return
-	}
-	if c.tls != nil {
-		c.tls.sent(total - len(out))
-	} else {
-		c.wire.Written(total - len(out))
-	}
-	if len(out) > 0 != c.wantOut {
-		c.wantOut = len(out) > 0
-		t.poll.setOut(c.fd, c.wantOut, c.idx, c.gen)
 	}
 }
+
+// tlsOutMax is how much ciphertext may wait for the socket before flush stops encrypting.
+const tlsOutMax = 1 << 18
 
 // readError is a failed read, as the protocol is told of it.
 type readError struct{ errno unix.Errno }

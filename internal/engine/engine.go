@@ -31,6 +31,13 @@ type Script interface {
 	Stopped() bool
 }
 
+// A Script that is a Pinner is told once, by the event loop's goroutine after it has locked
+// itself to its OS thread, that this goroutine makes all its calls: the script can then time
+// them by that thread's CPU clock without a system call per call.
+type Pinner interface {
+	Pin()
+}
+
 // Thread is what one event loop is given: its connections' origins, or in the simple form one
 // address, one payload and Config.TLS.
 type Thread struct {

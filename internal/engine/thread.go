@@ -146,6 +146,9 @@ func (t *thread) now() int64 { return nanotime() - t.base }
 func (t *thread) run(start, deadline time.Time) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if p, ok := t.spec.Script.(Pinner); ok {
+		p.Pin()
+	}
 	if t.cfg.Rate > 0 {
 		preciseTimers()
 	}

@@ -15,7 +15,14 @@ const (
 	ourMaxFrameSize = minMaxFrameSize // frames volley accepts: the default, so no frame needs more than 16 KiB at once
 	ourStreamWindow = 1 << 24         // per stream: responses of up to 16 MiB never wait for a WINDOW_UPDATE
 	ourConnWindow   = 1 << 30         // per connection, as h2load's default
-	ourTableSize    = 4096            // the HPACK dynamic table the server may use (the default)
+	// The HPACK dynamic table the server may use for responses: none. Without it a header block
+	// decodes to the same fields whatever came before it on the connection, so a block identical
+	// to the last one need not be decoded again (see memo); a server sends the same block for
+	// every response of a route but for its date, so nearly every response skips HPACK's Huffman
+	// decoding and the three or so strings it allocates. It also removes the HPACK bomb's lever
+	// (one large entry referenced again and again) and 4 KiB of table per connection.
+	ourTableSize = 0
+	memoMax      = 1024 // the largest header block memo keeps
 
 	// A server gets answers to PING and SETTINGS, and may send frames that carry nothing
 	// (empty DATA or CONTINUATION, PRIORITY, unknown types), and may reset streams — but not
@@ -25,6 +32,7 @@ const (
 	maxIdle    = 1000
 	minResets  = 100     // or twice --streams, whichever is more
 	maxOut     = 1 << 20 // queued output: a server that does not read what it asks for is dropped
+	pumpMax    = 1 << 18 // request body bytes queued ahead of the socket
 
 	resetWindow = 1024 // how many recent stream identifiers volley remembers resetting
 )
@@ -57,6 +65,12 @@ const (
 	phHead uint8 = iota // awaiting the final HEADERS (interim 1xx ones are skipped)
 	phBody              // DATA, then perhaps trailers
 )
+
+type memo struct {
+	ok     bool
+	block  []byte
+	fields []hpack.HeaderField // strings the decoder made: immutable, safe to emit again
+}
 
 type stream struct {
 	id       uint32
@@ -105,6 +119,11 @@ type Conn struct {
 	ns     int
 	cur    *stream // the open stream the frame is for; nil if none or ignored
 
+	// memo is the last header block that arrived whole in one piece and decoded without error,
+	// and the fields it decoded to; recording says the block being decoded is becoming it.
+	memo      memo
+	recording bool
+
 	// the header block being decoded
 	contID     uint32 // stream whose block continues in CONTINUATION frames; 0 none
 	blockEnd   bool   // the block's HEADERS had END_STREAM
@@ -131,6 +150,7 @@ type Conn struct {
 
 	lastOpened uint32
 	open       int
+	pumpHeld   bool // pump stopped at pumpMax with bodies left: Written resumes it
 	// reset has a bit per stream identifier (id/2 mod resetWindow) for the streams volley reset
 	// or abandoned among the last resetWindow identifiers: their late frames are expected and
 	// ignored, while frames on a stream that ended normally are an error.
@@ -169,15 +189,19 @@ func (c *Conn) Start() {
 		*s = stream{fields: s.fields[:0], kept: s.kept[:0]}
 	}
 	*c = Conn{maxList: c.maxList, maxFields: c.maxFields, maxKeep: c.maxKeep, capture: c.capture,
-		streamWindow: c.streamWindow, streams: c.streams, out: c.out[:0]}
-	c.dec = hpack.NewDecoder(ourTableSize, c.field)
+		streamWindow: c.streamWindow, streams: c.streams, out: c.out[:0],
+		memo: memo{block: c.memo.block[:0], fields: c.memo.fields[:0]}}
+	// The decoder's allowed table size is ourTableSize too: a server that goes past what
+	// volley announced gets a COMPRESSION_ERROR, and every block decodes the same anywhere.
+	c.dec = hpack.NewDecoder(ourTableSize, c.emit)
 	// A field is at most the whole list: this also bounds what the decoder buffers for a
 	// string split across frames.
 	c.dec.SetMaxStringLength(c.maxList)
 	c.peerMaxFrame, c.peerInitWindow, c.sendWin = minMaxFrameSize, defaultWindow, defaultWindow
 	c.recvWin = ourConnWindow
 	c.out = append(c.out, Preface...)
-	c.out = AppendFrameHeader(c.out, 3*6, FrameSettings, 0, 0)
+	c.out = AppendFrameHeader(c.out, 4*6, FrameSettings, 0, 0)
+	c.out = AppendSetting(c.out, SettingHeaderTableSize, ourTableSize)
 	c.out = AppendSetting(c.out, SettingEnablePush, 0)
 	c.out = AppendSetting(c.out, SettingInitialWindowSize, uint32(c.streamWindow)) //nolint:gosec // G115: at most ourStreamWindow
 	c.out = AppendSetting(c.out, SettingMaxHeaderListSize, uint32(c.maxList))      //nolint:gosec // G115: limits are at most 1<<30
@@ -194,6 +218,9 @@ func (c *Conn) Written(n int) {
 		rest = c.out[:0]
 	}
 	c.out = rest
+	if c.pumpHeld && len(c.out) == 0 {
+		c.pump() // the socket took what was queued: more of the bodies
+	}
 }
 
 // MaxStreams is how many slots may carry a stream: --streams, capped by the server's
@@ -341,10 +368,17 @@ func (c *Conn) Submit(slot int, r *Request) error {
 }
 
 // pump sends request bodies as far as the flow-control windows allow.
+// It queues at most pumpMax bytes ahead of the socket, then waits for Written: a server that
+// opens its windows wide and stops reading must not make volley copy every stream's body.
 func (c *Conn) pump() {
+	c.pumpHeld = false
 	for i := range c.streams {
 		s := &c.streams[i]
 		for s.state == ssOpen && len(s.body) > 0 {
+			if len(c.out) >= pumpMax {
+				c.pumpHeld = true
+				return
+			}
 			n := min(int64(len(s.body)), c.sendWin, s.sendWin, int64(c.peerMaxFrame))
 			if n <= 0 {
 				break
@@ -618,9 +652,11 @@ func (c *Conn) payload(p []byte) *Error {
 			c.data(p)
 			return nil
 		}
-		return c.fragment(p)
+		// The whole block in one piece: the common case, which memo serves.
+		whole := fh.Flags&FlagEndHeaders != 0 && at == c.prefix && at+uint32(len(p)) == fh.Length-c.pad //nolint:gosec // G115: p is part of the frame
+		return c.fragment(p, whole)
 	case FrameContinuation:
-		return c.fragment(p)
+		return c.fragment(p, false)
 	case FrameSettings:
 		for len(p) > 0 {
 			k := copy(c.small[c.ns:6], p)
@@ -652,7 +688,22 @@ func (c *Conn) data(p []byte) {
 	}
 }
 
-func (c *Conn) fragment(p []byte) *Error {
+// fragment consumes the next bytes of a header block; whole says they are the whole block.
+func (c *Conn) fragment(p []byte, whole bool) *Error {
+	if whole && len(p) <= memoMax {
+		if c.memo.ok && string(p) == string(c.memo.block) {
+			// What the decoder would emit for these bytes, it emitted last time; and every
+			// regular field passed checkField then.
+			c.blockBytes = len(p)
+			for _, f := range c.memo.fields {
+				c.field(f, true)
+			}
+			return c.hdrErr
+		}
+		c.memo.ok, c.recording = false, true
+		c.memo.block = append(c.memo.block[:0], p...)
+		c.memo.fields = c.memo.fields[:0]
+	}
 	// Decode up to the bound, then refuse the rest: where the block is split must not change
 	// which error a bad block gets.
 	room := c.maxList - c.blockBytes
@@ -676,8 +727,16 @@ func (c *Conn) fragment(p []byte) *Error {
 	return c.hdrErr
 }
 
-// field is the HPACK decoder's emit function: it checks and keeps one response header field.
-func (c *Conn) field(f hpack.HeaderField) {
+// emit is the HPACK decoder's emit function.
+func (c *Conn) emit(f hpack.HeaderField) {
+	if c.recording && len(c.memo.fields) < c.maxFields {
+		c.memo.fields = append(c.memo.fields, f)
+	}
+	c.field(f, false)
+}
+
+// field checks and keeps one response header field; checked says checkField passed it before.
+func (c *Conn) field(f hpack.HeaderField, checked bool) {
 	if c.hdrErr != nil {
 		return
 	}
@@ -696,9 +755,11 @@ func (c *Conn) field(f hpack.HeaderField) {
 		return
 	}
 	c.regular = true
-	if e := checkField(f); e != "" {
-		c.hdrErr = connErr(CodeProtocol, "malformed response: "+e)
-		return
+	if !checked {
+		if e := checkField(f); e != "" {
+			c.hdrErr = connErr(CodeProtocol, "malformed response: "+e)
+			return
+		}
 	}
 	s := c.blk
 	if s == nil {
@@ -809,6 +870,9 @@ func (c *Conn) end() (Event, int, *Error) {
 		}
 		if err := c.dec.Close(); err != nil {
 			return None, -1, connErr(CodeCompression, "HPACK: "+err.Error())
+		}
+		if c.recording {
+			c.memo.ok, c.recording = c.hdrErr == nil, false
 		}
 		return c.headersDone()
 	case FrameRSTStream:

@@ -1,8 +1,6 @@
 package script
 
 import (
-	"strings"
-
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -201,7 +199,9 @@ func (s *state) basePrint(L *lua.LState) int {
 		if i > 1 {
 			s.out = append(s.out, '\t')
 		}
-		s.out = append(s.out, s.tostring(L.Get(i))...)
+		str := s.tostring(L.Get(i))
+		s.out = append(s.out, str...)
+		s.work(len(str))
 	}
 	s.out = append(s.out, '\n')
 	s.flushIfLarge()
@@ -243,17 +243,16 @@ func (s *state) concat(L *lua.LState) int {
 	if plain {
 		s.checkSize(L, size)
 		s.allocating(size)
-		var b strings.Builder
-		b.Grow(size)
+		b := make([]byte, 0, size)
 		for i := 1; i <= n; i++ {
 			switch v := L.Get(i).(type) {
 			case lua.LString:
-				b.WriteString(string(v))
+				b = s.appendCharged(L, b, string(v))
 			case lua.LNumber:
-				b.WriteString(numberString(float64(v)))
+				b = s.appendCharged(L, b, numberString(float64(v)))
 			}
 		}
-		L.Push(lua.LString(b.String()))
+		L.Push(lua.LString(ownedString(b)))
 		return 1
 	}
 	acc := L.Get(n)
@@ -264,7 +263,8 @@ func (s *state) concat(L *lua.LState) int {
 		if lok && rok {
 			s.checkSize(L, len(ls)+len(rs))
 			s.allocating(len(ls) + len(rs))
-			acc = lua.LString(ls + rs)
+			b := s.appendCharged(L, make([]byte, 0, len(ls)+len(rs)), ls)
+			acc = lua.LString(ownedString(s.appendCharged(L, b, rs)))
 			continue
 		}
 		fn := L.GetMetaField(lhs, "__concat")

@@ -1,9 +1,18 @@
 package script
 
 import (
+	"runtime"
 	"strconv"
 	"testing"
 )
+
+// pin makes the benchmark's goroutine call th as the engine's event loops do: locked to its
+// OS thread, the Thread pinned to it (see Thread.Pin).
+func pin(b *testing.B, th *Thread) {
+	runtime.LockOSThread()
+	b.Cleanup(runtime.UnlockOSThread)
+	th.Pin()
+}
 
 // BenchmarkRequest: request() with a counter in path and header, built
 // with wrk.format, validated by h1.
@@ -15,6 +24,7 @@ func BenchmarkRequest(b *testing.B) {
 			return wrk.format(nil, "/item/" .. n)
 		end`)
 	th := thread(b, m)
+	pin(b, th)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := th.Request(); err != nil {
@@ -27,6 +37,7 @@ func BenchmarkRequest(b *testing.B) {
 func BenchmarkRequestSame(b *testing.B) {
 	m, _ := mustLoad(b, `local r function init() r = wrk.format() .. wrk.format() end function request() return r end`)
 	th := thread(b, m)
+	pin(b, th)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := th.Request(); err != nil {
@@ -54,6 +65,7 @@ func BenchmarkResponse(b *testing.B) {
 			if headers["Content-Type"] then seen = seen + 1 end
 		end`)
 	th := thread(b, m)
+	pin(b, th)
 	var h []string
 	for i := range 9 {
 		h = append(h, "X-Header-"+strconv.Itoa(i), "value "+strconv.Itoa(i))
@@ -71,6 +83,7 @@ func BenchmarkResponse(b *testing.B) {
 func BenchmarkDelay(b *testing.B) {
 	m, _ := mustLoad(b, `function delay() return math.random(1, 10) end`)
 	th := thread(b, m)
+	pin(b, th)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := th.Delay(); err != nil {
@@ -87,6 +100,7 @@ func BenchmarkResponseLog(b *testing.B) {
 		function response(status, headers, body) log:write(status, " ", #body, "\n") end`,
 		func(o *Options) { o.AllowWrite = []string{dir} })
 	th := thread(b, m)
+	pin(b, th)
 	body := []byte("hello, world")
 	b.ReportAllocs()
 	for b.Loop() {

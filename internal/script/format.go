@@ -12,36 +12,86 @@ import (
 // precision of at most two digits each (so one directive yields at most a
 // few hundred bytes beyond its argument), the conversions c d i o u x X e E
 // f g G q s, %s through tostring (as LuaJIT does), and a result capped like
-// every other string.
+// every other string. Every byte read and written is charged (see work), and
+// what can be long (literal text, %s and %q of long strings, moving the
+// result to a larger buffer) is copied a workStep at a time, so that a
+// format of huge strings polls for its stop as it goes.
 func (s *state) strFormat(L *lua.LState) int {
 	f := checkString(L, 1, "format")
 	var out []byte
 	arg := 1
-	for i := 0; i < len(f); i++ {
-		c := f[i]
-		if c != '%' {
-			out = append(out, c)
+	for i := 0; i < len(f); {
+		if f[i] != '%' {
+			n := strings.IndexByte(f[i:], '%')
+			if n < 0 {
+				n = len(f) - i
+			}
+			out = s.appendCharged(L, out, f[i:i+n])
+			i += n
 			continue
 		}
 		i++
 		if i < len(f) && f[i] == '%' {
-			out = append(out, '%')
+			out = s.appendCharged(L, out, "%")
+			i++
 			continue
 		}
 		spec, n := parseSpec(L, f[i:])
-		i += n - 1
+		i += n
 		arg++
 		if arg > L.GetTop() {
 			argError(L, arg, "format", "no value")
 		}
+		if spec.verb == 's' || spec.verb == 'q' { // these charge as they copy
+			out = s.formatString(L, out, spec, arg)
+			continue
+		}
+		// Room first, so that a long result is not moved by append unpolled.
+		out = s.reserve(L, out, min(maxDirective, s.m.maxString-len(out)))
 		before := len(out)
-		out = s.formatOne(L, out, spec, arg)
+		out = formatNumber(L, out, spec, arg)
 		s.checkSize(L, len(out))
 		s.work(len(out) - before)
 	}
 	s.allocating(len(out))
 	L.Push(lua.LString(ownedString(out)))
 	return 1
+}
+
+// maxDirective bounds what a numeric directive writes: %99.99f of 1e308 is
+// 410 bytes.
+const maxDirective = 512
+
+// appendCharged appends str to out a workStep at a time, charging the bytes
+// read and written.
+func (s *state) appendCharged(L *lua.LState, out []byte, str string) []byte {
+	out = s.reserve(L, out, len(str))
+	for len(str) > 0 {
+		n := min(len(str), workStep)
+		out = append(out, str[:n]...)
+		str = str[n:]
+		s.work(2 * n)
+	}
+	return out
+}
+
+// reserve returns out with room for n more bytes, refusing a result past the
+// string size cap before allocating. Moving what out holds to a larger buffer
+// is charged and polled like any other copy; large buffers grow by a quarter,
+// as append's do, so that a result keeps little room the memory quota does
+// not see.
+func (s *state) reserve(L *lua.LState, out []byte, n int) []byte {
+	need := len(out) + n
+	s.checkSize(L, need)
+	if need <= cap(out) {
+		return out
+	}
+	grown := 2 * cap(out)
+	if cap(out) >= 256<<10 {
+		grown = cap(out) + cap(out)/4
+	}
+	b := make([]byte, 0, min(max(need, grown), s.m.maxString))
+	return s.appendCharged(L, b, ownedString(out))
 }
 
 type spec struct {
@@ -98,7 +148,7 @@ func parseSpec(L *lua.LState, f string) (spec, int) {
 	return sp, i + 1
 }
 
-func (s *state) formatOne(L *lua.LState, out []byte, sp spec, arg int) []byte {
+func formatNumber(L *lua.LState, out []byte, sp spec, arg int) []byte {
 	switch sp.verb {
 	case 'c':
 		return pad(out, []byte{byte(checkNumber(L, arg, "format"))}, sp)
@@ -135,20 +185,27 @@ func (s *state) formatOne(L *lua.LState, out []byte, sp spec, arg int) []byte {
 		}
 		sp.plus, sp.space = false, false
 		return formatInt(out, digits, false, sp, prefix)
-	case 'e', 'E', 'f', 'g', 'G':
-		return formatFloat(out, checkNumber(L, arg, "format"), sp)
-	case 'q':
-		return appendQuoted(out, checkString(L, arg, "format"))
 	}
-	// 's'
+	return formatFloat(out, checkNumber(L, arg, "format"), sp) // e E f g G
+}
+
+// formatString is %s and %q.
+func (s *state) formatString(L *lua.LState, out []byte, sp spec, arg int) []byte {
+	if sp.verb == 'q' {
+		return s.appendQuoted(L, out, checkString(L, arg, "format"))
+	}
 	str := s.tostring(L.Get(arg))
 	if sp.prec < 0 && len(str) >= 100 {
-		return append(out, str...) // Lua 5.1 copies long strings unformatted
+		return s.appendCharged(L, out, str) // Lua 5.1 copies long strings unformatted
 	}
 	if sp.prec >= 0 && len(str) > sp.prec {
 		str = str[:sp.prec]
 	}
-	return pad(out, []byte(str), sp)
+	out = s.reserve(L, out, max(len(str), sp.width)) // at most 99 bytes here
+	before := len(out)
+	out = pad(out, []byte(str), sp)
+	s.work(len(out) - before)
+	return out
 }
 
 // formatInt lays out an integer as C's printf does: precision is the
@@ -283,9 +340,30 @@ func pad(out, body []byte, sp spec) []byte {
 	return append(out, body...)
 }
 
-// appendQuoted is %q: a Lua string literal that reads back as the same bytes.
-func appendQuoted(out []byte, str string) []byte {
-	out = append(out, '"')
+// appendQuoted is %q: a Lua string literal that reads back as the same bytes,
+// a workStep of str at a time, charging the bytes read (twice: measured,
+// then quoted) and written.
+func (s *state) appendQuoted(L *lua.LState, out []byte, str string) []byte {
+	out = s.appendCharged(L, out, `"`)
+	for start := 0; start < len(str); start += workStep {
+		chunk := str[start:min(start+workStep, len(str))]
+		n := len(chunk)
+		for i := range len(chunk) {
+			switch chunk[i] {
+			case '"', '\\', '\n', '\r':
+				n++
+			case 0:
+				n += 3
+			}
+		}
+		out = s.reserve(L, out, n)
+		out = appendQuotedBytes(out, chunk)
+		s.work(2*len(chunk) + n)
+	}
+	return s.appendCharged(L, out, `"`)
+}
+
+func appendQuotedBytes(out []byte, str string) []byte {
 	for i := 0; i < len(str); i++ {
 		switch c := str[i]; c {
 		case '"', '\\':
@@ -300,5 +378,5 @@ func appendQuoted(out []byte, str string) []byte {
 			out = append(out, c)
 		}
 	}
-	return append(out, '"')
+	return out
 }

@@ -29,7 +29,10 @@ const (
 
 type guard struct {
 	word  atomic.Uint64 // call number << 2 | phase
-	limit atomic.Int64  // time limit of the current call, in nanoseconds
+	limit atomic.Int64  // CPU time limit of the current call, in nanoseconds
+	wall  atomic.Int64  // wall-clock backstop of the current call, in nanoseconds
+	tid   atomic.Int32  // the OS thread running the current call
+	start atomic.Int64  // that thread's CPU time when the call began; 0: not read
 	setup atomic.Bool   // the limit is what is left of the setup budget
 	seq   uint64        // owner's call counter
 	ctx   *abortCtx     // owner's; the watchdog closes it while firing
@@ -41,6 +44,7 @@ type guard struct {
 	// Owned by the watchdog goroutine.
 	seen     uint64
 	seenAt   time.Time
+	seenCPU  time.Duration // the call's thread's CPU time when the call began or was first seen
 	liveAt   uint64
 	lastWalk time.Time
 	nextWalk time.Time
@@ -74,10 +78,28 @@ func (c *abortCtx) Err() error {
 	}
 }
 
-func (g *guard) begin(limit time.Duration, setup bool) {
+// begin registers a call that may use limit of CPU time and wall of wall-clock
+// time, on OS thread tid, whose CPU time is start (0 if not read). Only the
+// owner writes these fields, and a hook call's are those of the call before:
+// loading them is a plain read, where each store would be a locked
+// instruction on amd64.
+func (g *guard) begin(limit, wall time.Duration, setup bool, tid int32, start time.Duration) {
 	g.seq++
-	g.limit.Store(int64(limit))
-	g.setup.Store(setup)
+	if g.limit.Load() != int64(limit) {
+		g.limit.Store(int64(limit))
+	}
+	if g.wall.Load() != int64(wall) {
+		g.wall.Store(int64(wall))
+	}
+	if g.tid.Load() != tid {
+		g.tid.Store(tid)
+	}
+	if g.start.Load() != int64(start) {
+		g.start.Store(int64(start))
+	}
+	if g.setup.Load() != setup {
+		g.setup.Store(setup)
+	}
 	g.word.Store(g.seq<<2 | phaseActive)
 }
 
@@ -123,13 +145,17 @@ func (s *state) work(n int) {
 	s.worked = 0
 	s.checkAbort()
 	// On a busy machine (collections back to back, both cores taken) the
-	// watchdog may run late: the call's own clock, started at its first
-	// poll, stops it too.
-	now := time.Now()
+	// watchdog may run late: the thread's own CPU clock, read from the
+	// call's start or else from the first poll, stops the call too.
+	now := ownCPU()
 	if s.pollSeq != s.g.seq {
 		s.pollSeq, s.firstPoll = s.g.seq, now
-	} else if now.Sub(s.firstPoll) > time.Duration(s.g.limit.Load()) {
-		s.g.fire(s.g.word.Load(), s.m.timeoutError(&s.g))
+		if start := time.Duration(s.g.start.Load()); start != 0 {
+			s.firstPoll = start
+		}
+	}
+	if now-s.firstPoll > time.Duration(s.g.limit.Load()) {
+		s.g.fire(s.g.word.Load(), s.m.timeoutError(&s.g, false))
 		s.checkAbort()
 	}
 }
@@ -193,14 +219,30 @@ func (s *state) checkAbort() {
 
 // pcall calls the function below the nargs arguments on the stack, guarded.
 // On success nret results are left on the stack for the caller to pop.
+//
+// limit is CPU time, of the OS thread that runs the call (see threadCPU): a
+// thread that waits for a core on a busy machine is not charged for it. The
+// call is locked to its thread, and the thread identified and its clock read
+// (system calls, a few microseconds), but for hook calls from a pinned thread,
+// whose hot path reads no clock: the watchdog reads the thread's clock when it
+// first sees the call. A wall-clock backstop (backstop) ends a call that
+// cannot use its CPU time, blocked or starved.
 func (s *state) pcall(what string, limit time.Duration, nargs, nret int) error {
 	L := s.L
 	setup := limit == setupBudget
+	wall := backstop(limit)
 	if setup {
-		limit = max(time.Until(s.m.setupEnd), time.Millisecond)
+		limit = max(s.m.opts.SetupTimeout-time.Duration(s.m.setupUsed.Load()), time.Millisecond)
+		wall = max(time.Until(s.m.setupEnd), time.Millisecond)
+	}
+	var start time.Duration
+	tid, pinned := s.pinnedThread(setup)
+	if !pinned {
+		runtime.LockOSThread()
+		tid, start = currentThread(), ownCPU()
 	}
 	s.steps = int(max(1_000_000, min(int64(limit)/40, 10_000_000)))
-	s.g.begin(limit, setup)
+	s.g.begin(limit, wall, setup, tid, start)
 	// After begin: an interrupt either finds this call running or was
 	// flagged before this check.
 	if s.m.interrupted.Load() && !s.m.finishing.Load() {
@@ -208,6 +250,12 @@ func (s *state) pcall(what string, limit time.Duration, nargs, nret int) error {
 	}
 	err := L.PCall(nargs, nret, nil)
 	why := s.g.end(L)
+	if !pinned {
+		if setup {
+			s.m.setupUsed.Add(int64(ownCPU() - start))
+		}
+		runtime.UnlockOSThread()
+	}
 	if err != nil {
 		msg := err.Error()
 		var ae *lua.ApiError
@@ -228,6 +276,22 @@ func (s *state) pcall(what string, limit time.Duration, nargs, nret int) error {
 		}
 	}
 	return nil
+}
+
+// backstop is the wall-clock time a call with a CPU time limit of limit may
+// take: far above the limit, so that only a call that cannot run (blocked in
+// a system call, or given less than a twentieth of a core for seconds) meets
+// it, not one on a machine with many more busy threads than cores.
+func backstop(limit time.Duration) time.Duration { return 20*limit + 2*time.Second }
+
+// pinnedThread returns the OS thread a hook call runs on when the Thread was
+// pinned (Thread.Pin), and whether it was: setup-phase calls and done() run
+// wherever their caller does.
+func (s *state) pinnedThread(setup bool) (int32, bool) {
+	if t := s.thread; t != nil && t.pinned && !setup {
+		return t.tid, true
+	}
+	return 0, false
 }
 
 // position returns the "name:line: " prefix of msg, or "".

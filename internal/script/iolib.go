@@ -133,10 +133,10 @@ func (s *state) write(L *lua.LState, ud *lua.LUserData, first int, fname string)
 	var err error
 	for i := first; i <= L.GetTop() && err == nil; i++ {
 		v := L.Get(i)
-		if _, ok := v.(lua.LString); !ok {
-			if _, ok := v.(lua.LNumber); !ok {
-				typeError(L, i, fname, "string")
-			}
+		if str, ok := v.(lua.LString); ok {
+			s.work(len(str)) // copied into a buffer, whichever the file
+		} else if _, ok := v.(lua.LNumber); !ok {
+			typeError(L, i, fname, "string")
 		}
 		switch f.kind {
 		case kindStdout:
@@ -471,9 +471,9 @@ func (s *state) readyToRead(L *lua.LState, f *luaFile) {
 func (s *state) randomBytes(L *lua.LState, n int) string {
 	s.checkSize(L, n)
 	b := make([]byte, n)
-	for i := 0; i < n; i += checkEvery {
-		_, _ = rand.Read(b[i:min(i+checkEvery, n)]) // crypto/rand.Read never fails (it crashes the program instead)
-		s.checkAbort()
+	for i := 0; i < n; i += workStep {
+		_, _ = rand.Read(b[i:min(i+workStep, n)]) // crypto/rand.Read never fails (it crashes the program instead)
+		s.work(min(workStep, n-i))
 	}
 	return string(b)
 }

@@ -75,6 +75,7 @@ func (s *state) jsonModule(f jsonFlavor) *lua.LTable {
 			}
 			L.RaiseError("%s", err.Error())
 		}
+		s.allocating(len(e.out))
 		L.Push(lua.LString(e.out))
 		return 1
 	}))
@@ -206,8 +207,8 @@ func (e *jsonEncoder) str(s string) {
 	const hex = "0123456789abcdef"
 	e.out = append(e.out, '"')
 	for i := 0; i < len(s); i++ {
-		if i&(checkEvery-1) == checkEvery-1 {
-			e.s.checkAbort()
+		if i&(workStep-1) == workStep-1 {
+			e.s.work(workStep)
 		}
 		switch c := s[i]; {
 		case c == '"' || c == '\\':

@@ -2,6 +2,7 @@ package script
 
 import (
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -26,6 +27,11 @@ func TestHugeStringsStopWithinTwiceTheLimit(t *testing.T) {
 		`while true do local x = A .. B end`,
 		`while true do local x = A:find("y", 1, true) end`,
 		`while true do local x = A:gsub("x", "y") end`,
+		`while true do local x = string.format("%s%s", A, B) end`,
+		`while true do local x = string.format("%q", A) end`,
+		`while true do local x = string.format(A .. "%d", 1) end`,
+		`local json = require("json") while true do local x = json.encode(A) end`,
+		`local md5 = require("md5") while true do local x = md5.sumhexa(A) end`,
 	} {
 		places := []where{atRequest}
 		if i < 4 { // the main chunk and done() too: their limit is longer
@@ -34,14 +40,14 @@ func TestHugeStringsStopWithinTwiceTheLimit(t *testing.T) {
 		for _, w := range places {
 			t.Run(whereNames[w]+"/"+body, func(t *testing.T) {
 				// The reference: one pass over both strings (a concatenation), measured in this
-				// run, so that a machine busy with other work does not fail the test.
+				// run in CPU time, as the limits are.
 				refState, _ := mustLoad(t, prelude, func(o *Options) { o.SetupTimeout, o.MemoryLimit = 20*time.Second, 1<<30 })
-				refStart := time.Now()
-				refState.main.L.Push(refState.main.global("ref"))
-				if err := refState.main.pcall("ref()", time.Minute, 0, 0); err != nil {
-					t.Fatal(err)
-				}
-				ref := time.Since(refStart)
+				ref, _ := onLockedThread(t, func() {
+					refState.main.L.Push(refState.main.global("ref"))
+					if err := refState.main.pcall("ref()", time.Minute, 0, 0); err != nil {
+						t.Error(err)
+					}
+				})
 				refState.Close()
 				src, limit := prelude+w.wrap(body), hook
 				opts := func(o *Options) {
@@ -51,46 +57,64 @@ func TestHugeStringsStopWithinTwiceTheLimit(t *testing.T) {
 				if w != atRequest {
 					// The setup budget is also done()'s limit, and building the strings in two
 					// states (a few passes each) comes out of it first: the budget grows with
-					// the pass measured above, under -race on a busy machine.
+					// the pass measured above, under -race.
 					limit = setup + 20*ref
 					opts = func(o *Options) { o.HookTimeout, o.SetupTimeout, o.MemoryLimit = hook, limit, 1<<30 }
 				}
-				start := time.Now()
-				m, _, err := load(t, src, opts)
-				if w != atTop {
-					if err != nil {
-						t.Fatal(err)
+				var used, took time.Duration
+				var err error
+				if w == atTop {
+					used, took = onLockedThread(t, func() { _, _, err = load(t, src, opts) })
+				} else {
+					m, _, lerr := load(t, src, opts)
+					if lerr != nil {
+						t.Fatal(lerr)
 					}
 					th := thread(t, m)
-					start = time.Now()
-					ended := make(chan struct{})
-					go func() {
-						defer close(ended)
+					used, took = onLockedThread(t, func() {
 						if w == atRequest {
 							_, _, err = th.Request()
 						} else {
 							err = m.Done(Summary{}, latencies(), latencies())
 						}
-					}()
-					select {
-					case <-ended:
-					case <-time.After(time.Minute): // a hang: say where, rather than wait for go test's timeout
-						_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
-						t.Fatal("the call never ended")
-					}
+					})
 				}
-				took := time.Since(start)
 				// A finite sort may also end by itself on a quiet machine.
 				if err != nil && !strings.Contains(err.Error(), "ran longer than") && !strings.Contains(err.Error(), "too complex") {
 					t.Errorf("error: %v", err)
 				}
-				// Twice the limit, the time of a few passes over the strings, and 2 s for the
-				// allocator and the collector on a machine with both cores busy (unbounded, the
-				// first case ran 46 s against a 100 ms limit).
-				if took > 2*limit+5*ref+2*time.Second {
-					t.Errorf("stopped after %v, limit %v, one pass over the strings %v", took, limit, ref)
+				// Twice the limit, the CPU time of a few passes over the strings, and 0.5 s for
+				// the allocator and the collector's work on this thread (unbounded, the first
+				// case ran 46 s against a 100 ms limit).
+				t.Logf("stopped after %v of %s (%v of wall-clock time), limit %v, one pass over the strings %v", used, cpuClock, took, limit, ref)
+				if used > 2*limit+5*ref+500*time.Millisecond {
+					t.Errorf("stopped after %v of %s, limit %v, one pass over the strings %v", used, cpuClock, limit, ref)
 				}
 			})
 		}
+	}
+}
+
+// onLockedThread runs fn on a goroutine locked to an OS thread of its own and returns the CPU
+// time that thread used and the wall-clock time fn took. The goroutine exits locked, so that
+// the thread ends with it (callers may change its affinity). A call that never ends fails the
+// test with the goroutines' stacks rather than wait for go test's timeout.
+func onLockedThread(t testing.TB, fn func()) (used, took time.Duration) {
+	t.Helper()
+	type result struct{ used, took time.Duration }
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: see above
+		start, wall := ownCPU(), time.Now()
+		fn()
+		done <- result{ownCPU() - start, time.Since(wall)}
+	}()
+	select {
+	case r := <-done:
+		return r.used, r.took
+	case <-time.After(5 * time.Minute):
+		_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
+		t.Fatal("the call never ended")
+		return 0, 0
 	}
 }

@@ -73,15 +73,16 @@ const (
 	maxSourceSize          = 16 << 20
 )
 
-// setupBudget, as a call's limit, is what is left of SetupTimeout since Load: the main chunk
-// in every state, setup() and init() share it, so that no arrangement of slow phases and
-// threads can hold a run back longer than SetupTimeout before it starts.
+// setupBudget, as a call's limit, is what is left of SetupTimeout: the main chunk in every
+// state, setup() and init() share it (CPU time, summed over their calls), so that no
+// arrangement of slow phases and threads can hold a run back longer than SetupTimeout of
+// CPU time, or its wall-clock backstop, before it starts.
 const setupBudget time.Duration = -1
 
 // Main is a loaded script: its compiled code and the main Lua state.
 type Main struct {
 	opts      Options
-	setupEnd  time.Time // when the setup budget runs out
+	setupEnd  time.Time // the wall-clock backstop of the setup budget
 	name      string
 	proto     *lua.FunctionProto
 	grants    *grants
@@ -102,8 +103,9 @@ type Main struct {
 	allocsAtWalk atomic.Uint64 // bytes the program had allocated then
 	otherAtWalk  atomic.Int64  // what the rest of the program held then: the live heap less all states
 
-	interrupted atomic.Bool // Options.Interrupt was closed
-	finishing   atomic.Bool // Done has started
+	setupUsed   atomic.Int64 // CPU time the setup budget's calls have used, in nanoseconds
+	interrupted atomic.Bool  // Options.Interrupt was closed
+	finishing   atomic.Bool  // Done has started
 
 	mu      sync.Mutex
 	states  atomic.Pointer[[]*state]
@@ -129,7 +131,7 @@ type state struct {
 	steps     int            // pattern matching steps allowed per builtin call, by time limit
 	worked    int            // bytes of builtin work since the last poll for a stop (see work)
 	pollSeq   uint64         // the call (guard.seq) that firstPoll belongs to
-	firstPoll time.Time      // when work first polled in that call
+	firstPoll time.Duration  // the thread's CPU time at that call's start, or at work's first poll in it
 	concatFn  *lua.LFunction
 	fileMeta  *lua.LTable
 	stdout    *lua.LUserData
@@ -210,7 +212,7 @@ func Load(o Options) (*Main, error) {
 	if o.MaxWrite <= 0 {
 		o.MaxWrite = DefaultMaxWrite
 	}
-	m := &Main{opts: o, name: o.Path, setupEnd: time.Now().Add(o.SetupTimeout)}
+	m := &Main{opts: o, name: o.Path, setupEnd: time.Now().Add(backstop(o.SetupTimeout))}
 	if m.name == "" {
 		m.name = "script.lua"
 	}

@@ -4,13 +4,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
 
 // gopher-lua's table library minus concat and sort, which are replaced:
-// concat builds one capped string, sort polls for an abort while it runs
+// concat builds one capped string a workStep at a time, sort polls for an abort while it runs
 // (its comparisons may happen in Go, where the VM's check never runs), both
 // by the bytes they touch.
 func (s *state) openTable(G *lua.LTable) {
@@ -46,10 +45,17 @@ func (s *state) tableConcat(L *lua.LState) int {
 		parts = append(parts, str)
 		size += len(str) + len(sep)
 		s.checkSize(L, size-len(sep))
-		s.work(len(str) + len(sep) + 16)
+		s.work(16)
 	}
-	s.allocating(size)
-	L.Push(lua.LString(strings.Join(parts, sep)))
+	s.allocating(size - len(sep))
+	b := make([]byte, 0, size-len(sep))
+	for k, str := range parts {
+		if k > 0 {
+			b = s.appendCharged(L, b, sep)
+		}
+		b = s.appendCharged(L, b, str)
+	}
+	L.Push(lua.LString(ownedString(b)))
 	return 1
 }
 

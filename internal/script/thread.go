@@ -24,6 +24,8 @@ type Thread struct {
 	addr    netip.AddrPort
 	stopped atomic.Bool
 	inited  bool
+	pinned  bool  // Pin was called
+	tid     int32 // the OS thread Pin was called on
 
 	mainUD *lua.LUserData // this thread as the main state sees it
 	ownUD  *lua.LUserData // wrk.thread
@@ -90,6 +92,16 @@ func (m *Main) NewThread(i int, addr netip.AddrPort) (*Thread, error) {
 	m.threads = append(m.threads, t)
 	m.mu.Unlock()
 	return t, nil
+}
+
+// Pin says that the calling goroutine, locked to its OS thread
+// (runtime.LockOSThread), makes all of the thread's later request(),
+// response() and delay() calls, as the engine's event loops do. Their CPU
+// time is then read from that thread's clock with no system call on the hot
+// path; unpinned, each call locks its goroutine and identifies its thread
+// itself (system calls that cost about as much as a small hook).
+func (t *Thread) Pin() {
+	t.tid, t.pinned = currentThread(), true
 }
 
 // Addr is the address the thread connects to, as setup() left it.

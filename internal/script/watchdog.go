@@ -177,10 +177,22 @@ func (w *watchdog) check(now time.Time) {
 		}
 		if word != g.seen {
 			g.seen, g.seenAt, g.liveAt = word, now, live
+			g.seenCPU = time.Duration(g.start.Load())
+		}
+		// The CPU time the call's thread has used since the call began
+		// (or was first seen, for pinned hook calls, which do not read
+		// the clock): what the limit counts. Unreadable (the thread is
+		// gone), only the backstop applies.
+		cpu, ok := threadCPU(g.tid.Load())
+		if ok && g.seenCPU == 0 {
+			g.seenCPU = cpu
+		}
+		if ok && cpu-g.seenCPU >= time.Duration(g.limit.Load()) {
+			g.fire(word, w.m.timeoutError(g, false))
 			continue
 		}
-		if now.Sub(g.seenAt) >= time.Duration(g.limit.Load()) {
-			g.fire(word, w.m.timeoutError(g))
+		if now.Sub(g.seenAt) >= time.Duration(g.wall.Load()) {
+			g.fire(word, w.m.timeoutError(g, true))
 			continue
 		}
 		if live > g.liveAt && live-g.liveAt+known > limit {
@@ -197,11 +209,16 @@ func (w *watchdog) check(now time.Time) {
 	w.limitGC(max(w.m.otherAtWalk.Load()+w.m.opts.MemoryLimit, int64(min(live, math.MaxInt64/2))) + gcHeadroom)
 }
 
-// timeoutError says that g's call ran out of time.
-func (m *Main) timeoutError(g *guard) *abortError {
-	msg := "ran longer than " + time.Duration(g.limit.Load()).String() + " (infinite loop?)"
+// timeoutError says that g's call ran out of time: of CPU time, or of wall-clock
+// time (its backstop).
+func (m *Main) timeoutError(g *guard, wall bool) *abortError {
+	if wall {
+		return &abortError{ErrTimeout, "ran longer than " + time.Duration(g.wall.Load()).Round(time.Millisecond).String() +
+			" of wall-clock time without using its " + time.Duration(g.limit.Load()).String() + " of " + cpuClock + " (blocked, or starved of CPU?)"}
+	}
+	msg := "ran longer than " + time.Duration(g.limit.Load()).String() + " of " + cpuClock + " (infinite loop?)"
 	if g.setup.Load() {
-		msg = "ran longer than the " + m.opts.SetupTimeout.String() + " allowed for the main chunk, setup() and init() together (infinite loop?)"
+		msg = "ran longer than the " + m.opts.SetupTimeout.String() + " of " + cpuClock + " allowed for the main chunk, setup() and init() together (infinite loop?)"
 	}
 	return &abortError{ErrTimeout, msg}
 }

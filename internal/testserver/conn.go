@@ -193,19 +193,7 @@ func (c *conn) fill() error {
 		if err := c.setDeadline(); err != nil {
 			return err
 		}
-		var n int
-		var err error
-		if c.stamp != nil {
-			var at time.Time
-			n, at, err = c.stamp.read(c.buf[c.w:])
-			c.now = c.s.since()
-			if !at.IsZero() {
-				c.now -= max(time.Since(at), 0)
-			}
-		} else {
-			n, err = c.nc.Read(c.buf[c.w:])
-			c.now = c.s.since()
-		}
+		n, err := c.read()
 		if n > 0 {
 			c.w += n
 			return nil
@@ -219,6 +207,22 @@ func (c *conn) fill() error {
 		}
 		return err
 	}
+}
+
+// read reads into buf[w:] and sets now to when the bytes arrived: the kernel's receive
+// timestamp when arrivals or delays are measured.
+func (c *conn) read() (int, error) {
+	if c.stamp == nil {
+		n, err := c.nc.Read(c.buf[c.w:])
+		c.now = c.s.since()
+		return n, err
+	}
+	n, at, err := c.stamp.read(c.buf[c.w:])
+	c.now = c.s.since()
+	if !at.IsZero() {
+		c.now -= max(time.Since(at), 0)
+	}
+	return n, err
 }
 
 // dueOf is when the first held response may be written.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -15,9 +16,12 @@ import (
 )
 
 // HTTP/2: a connection that starts with the HTTP/2 preface — in plain text (h2c with prior
-// knowledge) or after ALPN chose h2 over TLS — is served as HTTP/2, with the same routes. Frames are read with volley's own internal/h2 definitions,
-// one goroutine per connection as for HTTP/1.1; delayed responses are written by timers. Not
-// supported over HTTP/2: Freeze, RecordArrivals and the 1xx/101 statuses' special cases.
+// knowledge) or after ALPN chose h2 over TLS — is served as HTTP/2, with the same routes.
+// Frames are read with volley's own internal/h2 definitions, one goroutine per connection as
+// for HTTP/1.1. A response that must wait (a delay, a Freeze) waits in the connection's held
+// list, which a second goroutine writes as each falls due: streams are independent, so one
+// held response holds up no other. Arrivals and delays are recorded as for HTTP/1.1, per
+// request (stream). Not supported over HTTP/2: the 1xx/101 statuses' special cases.
 
 const (
 	h2MaxFrame   = 1 << 14 // what the server accepts and sends: the default
@@ -51,6 +55,20 @@ type h2conn struct {
 	served   int
 	closing  bool
 	err      error
+
+	held     []heldStream    // responses waiting for their time, in no order
+	holding  bool            // hold runs
+	poke     chan struct{}   // a response joined held
+	done     chan struct{}   // closed when the connection ends
+	measured []time.Duration // the arrivals of held responses being written
+}
+
+// heldStream is a stream's response waiting for its delay or a Freeze.
+type heldStream struct {
+	id      uint32
+	resp    response
+	arrival time.Duration // since Start
+	due     time.Duration // arrival + delay
 }
 
 type pendingBody struct {
@@ -66,7 +84,9 @@ func isPreface(b []byte) bool {
 
 func (c *conn) serveH2() error {
 	hc := &h2conn{c: c, open: map[uint32]response{}, windows: map[uint32]int64{},
-		sendWin: 65535, initWin: 65535, maxFrame: h2MaxFrame}
+		sendWin: 65535, initWin: 65535, maxFrame: h2MaxFrame,
+		poke: make(chan struct{}, 1), done: make(chan struct{})}
+	defer close(hc.done)
 	hc.dec = hpack.NewDecoder(4096, hc.field)
 	hc.dec.SetMaxStringLength(maxBuf)
 	hc.enc = hpack.NewEncoder(&hc.encBuf)
@@ -119,10 +139,15 @@ func (hc *h2conn) read() error {
 		copy(b, c.buf[:c.w])
 		c.buf = b
 	}
-	n, err := c.nc.Read(c.buf[c.w:])
+	n, err := c.read()
 	c.w += n
 	if n > 0 {
 		return nil
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// A Freeze that shortened the hold poked every connection's reads (HTTP/1.1 waits in
+		// them); HTTP/2 waits in hold instead, so it reads on without a deadline.
+		return c.nc.SetReadDeadline(time.Time{})
 	}
 	return err
 }
@@ -218,6 +243,9 @@ func (hc *h2conn) frame(fh h2.FrameHeader, p []byte) error {
 		for ; len(p) >= 6; p = p[6:] {
 			v := int64(binary.BigEndian.Uint32(p[2:6]))
 			switch binary.BigEndian.Uint16(p[:2]) {
+			case h2.SettingHeaderTableSize:
+				// The client's decoder table: the encoder stays within it (volley announces 0).
+				hc.enc.SetMaxDynamicTableSizeLimit(uint32(min(v, 4096))) //nolint:gosec // G115: at most 4096
 			case h2.SettingInitialWindowSize:
 				for id := range hc.windows {
 					hc.windows[id] += v - hc.initWin
@@ -289,30 +317,84 @@ func (hc *h2conn) field(f hpack.HeaderField) {
 	}
 }
 
-// respond answers a stream, now or, for a delayed response, from a timer.
+// respond answers a stream: now, or, when it must wait for a delay or a Freeze, from hold.
 func (hc *h2conn) respond(id uint32, p response) {
-	hc.mu.Lock()
-	hc.c.requests++
-	hc.mu.Unlock()
+	c := hc.c
+	if c.s.opts.RecordArrivals {
+		c.s.rec.arrival(c.now, c.id)
+	}
 	delay := p.delay
 	if delay < 0 {
-		delay = hc.c.s.opts.Delay
-	}
-	if delay > 0 {
-		time.AfterFunc(delay, func() {
-			hc.mu.Lock()
-			hc.write(id, &p)
-			hc.mu.Unlock()
-			_ = hc.flush() // a failed write ends the connection at its next read
-		})
-		return
+		delay = c.s.opts.Delay
 	}
 	hc.mu.Lock()
+	c.requests++
+	if delay > 0 || c.s.frozen() > c.now {
+		hc.held = append(hc.held, heldStream{id: id, resp: p, arrival: c.now, due: c.now + delay})
+		if !hc.holding {
+			hc.holding = true
+			go hc.hold()
+		}
+		hc.mu.Unlock()
+		select {
+		case hc.poke <- struct{}{}:
+		default: // hold will look at held anyway
+		}
+		return
+	}
 	hc.write(id, &p)
 	full := len(hc.out) >= flushAt
 	hc.mu.Unlock()
 	if full {
 		_ = hc.flush() // a failed write ends the connection at its next read
+	}
+}
+
+// hold writes the held responses as they fall due (a Freeze changes when), until the
+// connection ends.
+func (hc *h2conn) hold() {
+	s := hc.c.s
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		wake := s.wake() // before reading the freeze: a Freeze after this wakes us
+		hc.mu.Lock()
+		now, next := s.since(), time.Duration(-1)
+		keep := hc.held[:0]
+		for _, h := range hc.held {
+			due := max(h.due, s.frozen())
+			if due > now {
+				keep = append(keep, h)
+				if next < 0 || due < next {
+					next = due
+				}
+				continue
+			}
+			hc.write(h.id, &h.resp)
+			if due > h.arrival {
+				hc.measured = append(hc.measured, h.arrival)
+			}
+		}
+		clear(hc.held[len(keep):])
+		hc.held = keep
+		if len(hc.measured) > 0 {
+			s.rec.delay(s.since(), hc.measured)
+			hc.measured = hc.measured[:0]
+		}
+		hc.mu.Unlock()
+		_ = hc.flush() // a failed write ends the connection at its next read
+		var due <-chan time.Time
+		if next >= 0 {
+			timer.Reset(next - s.since())
+			due = timer.C
+		}
+		select {
+		case <-due:
+		case <-wake:
+		case <-hc.poke:
+		case <-hc.done:
+			return
+		}
 	}
 }
 

@@ -59,7 +59,9 @@ func TestH2Routes(t *testing.T) {
 			t.Fatalf("%s: not the pattern", tc.path)
 		}
 	}
-	if s.Requests() != uint64(len(cases)) || s.Responses() != uint64(len(cases)) {
+	// A response is counted just after the write that the client read.
+	eventually(t, "every response counted", func() bool { return s.Responses() == uint64(len(cases)) })
+	if s.Requests() != uint64(len(cases)) {
 		t.Fatalf("counted %d requests, %d responses", s.Requests(), s.Responses())
 	}
 }
@@ -113,5 +115,72 @@ func TestH2CloseEveryGoesAway(t *testing.T) {
 	}
 	if s.Connections() < 4 {
 		t.Fatalf("%d connections for 10 requests closing every 3", s.Connections())
+	}
+}
+
+// Over HTTP/2 as over HTTP/1.1: Freeze holds every response, a later Freeze replaces it
+// (Freeze(0) releases at once), a held stream holds up no other once released, and arrivals
+// and the delays produced are recorded per request.
+func TestH2FreezeArrivalsAndDelays(t *testing.T) {
+	s := start(t, Options{RecordArrivals: true})
+	c := h2client()
+	get := func(path string) error {
+		resp, err := c.Get(s.URL() + path)
+		if err != nil {
+			return err
+		}
+		_, err = io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		return err
+	}
+	if err := get("/"); err != nil {
+		t.Fatal(err)
+	}
+	s.Freeze(300 * time.Millisecond)
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 { // concurrent streams on the one connection
+		wg.Go(func() { errs <- get("/") })
+	}
+	eventually(t, "the requests to be counted", func() bool { return s.Requests() == 5 })
+	time.Sleep(100 * time.Millisecond)
+	if s.Responses() != 1 {
+		t.Fatalf("%d responses went out during the freeze", s.Responses()-1)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if el := time.Since(t0); el < 300*time.Millisecond {
+		t.Fatalf("frozen responses came after %v, want at least 300ms", el)
+	}
+	if sum := s.DelaySummary(); sum.Count != 4 || sum.Min < 150*time.Millisecond {
+		t.Fatalf("the freeze was measured as %+v", sum)
+	}
+	if a := s.Arrivals(); len(a) != 5 || a[1] < a[0] || a[4]-a[1] > 250*time.Millisecond {
+		t.Fatalf("arrivals %v", a)
+	}
+	if err := get("/delay/50ms"); err != nil {
+		t.Fatal(err)
+	}
+	if sum := s.DelaySummary(); sum.Count != 5 || sum.Max < 50*time.Millisecond {
+		t.Fatalf("a delayed response was measured as %+v", sum)
+	}
+
+	s.Freeze(time.Minute)
+	done := make(chan error, 1)
+	go func() { done <- get("/") }()
+	eventually(t, "the request", func() bool { return s.Requests() == 7 })
+	t0 = time.Now()
+	s.Freeze(0)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(t0); el > time.Second {
+		t.Fatalf("Freeze(0) released the response after %v", el)
 	}
 }
