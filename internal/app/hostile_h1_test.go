@@ -20,15 +20,8 @@ import (
 // readRequestHead reads one request head (volley's GETs and HEADs have no body); false when
 // the connection ended first.
 func readRequestHead(br *bufio.Reader) bool {
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			return false
-		}
-		if line == "\r\n" {
-			return true
-		}
-	}
+	_, err := readHead(br)
+	return err == nil
 }
 
 // respondEach answers every request of a connection with resp, and closes the connection

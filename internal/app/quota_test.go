@@ -118,14 +118,8 @@ func bodyServer(t *testing.T) string {
 				_ = c.SetDeadline(time.Now().Add(time.Minute))
 				r, w := bufio.NewReader(c), bufio.NewWriter(c)
 				for i := 0; ; i++ {
-					for {
-						line, err := r.ReadString('\n')
-						if err != nil {
-							return
-						}
-						if line == "\r\n" {
-							break
-						}
+					if _, err := readHead(r); err != nil {
+						return
 					}
 					b := fmt.Sprintf("%d.%d.", n, i) + body
 					_, _ = fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
